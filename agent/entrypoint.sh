@@ -1,0 +1,184 @@
+#!/bin/sh
+# ExtraHop rpcapd agent: runs on every node (DaemonSet, hostNetwork, NET_ADMIN
+# + NET_RAW) and forwards every IPv4 packet of the cluster's pods and nodes to
+# the sensors exactly once. Design and proof: docs/agent.md.
+set -eu
+
+AGENT_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/validate.sh
+. "$AGENT_DIR/validate.sh"
+# shellcheck source=SCRIPTDIR/netfilter.sh
+. "$AGENT_DIR/netfilter.sh"
+# shellcheck source=SCRIPTDIR/members.sh
+. "$AGENT_DIR/members.sh"
+
+log() { printf '%s\n' "entrypoint: $*" >&2; }
+die() {
+    log "$*"
+    exit 2
+}
+
+# ---- configuration ---------------------------------------------------------
+RPCAPD_BIN=${RPCAPD_BIN:-/usr/local/bin/rpcapd}
+STATE_DIR=${STATE_DIR:-/tmp/extrahop-agent}
+READY_FILE=${READY_FILE:-/tmp/ready}
+CAPTURE_DEV=${CAPTURE_DEV:-ehcap0}
+CAPTURE_PEER=${CAPTURE_PEER:-ehcap1}
+CAPTURE_ADDR=169.254.255.1
+CAPTURE_GW=169.254.255.2
+CAPTURE_MAC=02:eb:00:00:00:02
+NFT_TABLE=extrahop_rpcapd
+ENI_IFNAMES=${ENI_IFNAMES:-eth*}
+POD_VETH_PREFIXES=${POD_VETH_PREFIXES:-eni vlan}
+MEMBER_SYNC_INTERVAL=${MEMBER_SYNC_INTERVAL:-5}
+AGENT_NAMESPACE=${AGENT_NAMESPACE:-extrahop}
+AGENT_SELECTOR=${AGENT_SELECTOR:-component=extrahop-rpcapd}
+if [ -n "${KUBERNETES_SERVICE_HOST:-}" ]; then
+    _default_api="https://${KUBERNETES_SERVICE_HOST}:${KUBERNETES_SERVICE_PORT:-443}"
+else
+    _default_api=https://kubernetes.default.svc
+fi
+KUBE_API_URL=${KUBE_API_URL:-$_default_api}
+KUBE_TOKEN_FILE=${KUBE_TOKEN_FILE:-/var/run/secrets/kubernetes.io/serviceaccount/token}
+KUBE_CA_FILE=${KUBE_CA_FILE:-/var/run/secrets/kubernetes.io/serviceaccount/ca.crt}
+
+# ---- validation: every message names the variable ---------------------------
+# require NAME: the variable must be set and non-empty.
+require() {
+    eval "_val=\${$1:-}"
+    [ -n "$_val" ] || die "$1 is required but not set"
+}
+
+validate() {
+    for _v in EXTRAHOP_SENSOR_IP RPCAPD_TARGET_PORT PODNET SVCNET VPC_MIRRORING NODE_NAME; do
+        require "$_v"
+    done
+    list_items EXTRAHOP_SENSOR_IP valid_ipv4 "an IPv4 address"
+    SENSORS=$LIST
+    [ "$(printf '%s\n' "$SENSORS" | wc -l)" -le 10 ] ||
+        die "EXTRAHOP_SENSOR_IP: at most 10 sensors (rpcapd's ActiveClient limit)"
+    valid_port "$RPCAPD_TARGET_PORT" ||
+        die "RPCAPD_TARGET_PORT: '$RPCAPD_TARGET_PORT' is not a port number (1-65535)"
+    list_items PODNET valid_cidr "an IPv4 CIDR (a.b.c.d/len, no host bits set)"
+    PODNETS=$LIST
+    list_items SVCNET valid_cidr "an IPv4 CIDR (a.b.c.d/len, no host bits set)"
+    SVCNETS=$LIST
+    case $VPC_MIRRORING in
+        true | false) ;;
+        *) die "VPC_MIRRORING: '$VPC_MIRRORING' must be true or false" ;;
+    esac
+    valid_dns_subdomain "$NODE_NAME" ||
+        die "NODE_NAME: '$NODE_NAME' is not a valid node name"
+    [ -x "$RPCAPD_BIN" ] || die "RPCAPD_BIN: '$RPCAPD_BIN' is not an executable file"
+    case $MEMBER_SYNC_INTERVAL in
+        '' | *[!0-9]* | 0*) die "MEMBER_SYNC_INTERVAL: '$MEMBER_SYNC_INTERVAL' must be a whole number of seconds >= 1" ;;
+    esac
+    case $AGENT_SELECTOR in
+        ?*=?*) ;;
+        *) die "AGENT_SELECTOR: '$AGENT_SELECTOR' must be key=value" ;;
+    esac
+    _tools="ip nft awk sed paste"
+    if [ "$VPC_MIRRORING" = false ]; then _tools="$_tools curl jq"; fi
+    for _t in $_tools; do
+        command -v "$_t" >/dev/null 2>&1 || die "required tool '$_t' is not installed in the image"
+    done
+}
+
+# check_caps: the DaemonSet grants NET_ADMIN (links, addresses, neighbours,
+# nft, ethtool) and NET_RAW (rpcapd's packet socket); nothing else is needed.
+check_caps() {
+    _eff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status 2>/dev/null || true)
+    [ -n "$_eff" ] || return 0
+    [ $((0x$_eff >> 12 & 1)) -eq 1 ] || die "capability NET_ADMIN is missing (securityContext.capabilities.add)"
+    [ $((0x$_eff >> 13 & 1)) -eq 1 ] || die "capability NET_RAW is missing (securityContext.capabilities.add)"
+}
+
+write_ini() {
+    {
+        echo "# Written by entrypoint.sh; one full copy of the capture per sensor."
+        printf '%s\n' "$SENSORS" | while IFS= read -r _s; do
+            printf 'ActiveClient = %s,%s\n' "$_s" "$RPCAPD_TARGET_PORT"
+        done
+        echo "NullAuthPermit = YES"
+    } >"$STATE_DIR/rpcapd.ini"
+}
+
+# ---- lifecycle ---------------------------------------------------------------
+RPCAPD_PID=
+SYNC_PID=
+STOP=
+
+# shellcheck disable=SC2317 # cleanup and on_signal run from traps
+cleanup() {
+    rm -f "$READY_FILE"
+    for _p in $RPCAPD_PID $SYNC_PID; do kill "$_p" 2>/dev/null || true; done
+    nft_remove
+    capture_dev_remove
+}
+
+# shellcheck disable=SC2317
+on_signal() {
+    STOP=$1
+    for _p in $RPCAPD_PID $SYNC_PID; do kill "-$1" "$_p" 2>/dev/null || true; done
+}
+
+# pause SECONDS: a sleep that a trapped signal interrupts at once.
+pause() {
+    sleep "$1" &
+    wait $! || true
+}
+
+main() {
+    validate
+    mkdir -p "$STATE_DIR"
+    write_ini
+    check_caps
+    trap 'on_signal TERM' TERM
+    trap 'on_signal INT' INT
+    trap cleanup EXIT
+
+    capture_dev_setup
+    nft_install
+    log "capturing on $CAPTURE_DEV (Ethernet), VPC_MIRRORING=$VPC_MIRRORING, table ip $NFT_TABLE"
+
+    if [ "$VPC_MIRRORING" = false ]; then
+        until members_sync_once; do
+            [ -z "$STOP" ] || exit 0
+            log "waiting for the Kubernetes API at $KUBE_API_URL"
+            pause 2
+        done
+        members_loop &
+        SYNC_PID=$!
+    fi
+    [ -z "$STOP" ] || exit 0
+
+    # rpcapd stays a child of this shell (no -d): we forward signals, notice
+    # its death and remove our rules when it goes.
+    "$RPCAPD_BIN" -v -n -f "$STATE_DIR/rpcapd.ini" -i "$CAPTURE_DEV" -F "$(bpf_filter)" -D &
+    RPCAPD_PID=$!
+    log "started $RPCAPD_BIN (pid $RPCAPD_PID) with filter: $(bpf_filter)"
+    : >"$READY_FILE"
+
+    dead=
+    while [ -z "$STOP" ]; do
+        if ! kill -0 "$RPCAPD_PID" 2>/dev/null; then
+            dead=rpcapd
+            break
+        fi
+        if [ -n "$SYNC_PID" ] && ! kill -0 "$SYNC_PID" 2>/dev/null; then
+            dead="membership sync"
+            break
+        fi
+        pause 1
+    done
+    rm -f "$READY_FILE"
+    if [ -n "$dead" ]; then
+        log "$dead exited unexpectedly; stopping so that Kubernetes restarts the agent"
+        exit 1
+    fi
+    log "received SIG$STOP; removing table ip $NFT_TABLE and $CAPTURE_DEV"
+    wait "$RPCAPD_PID" 2>/dev/null || true
+    exit 0
+}
+
+main "$@"

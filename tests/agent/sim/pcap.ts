@@ -1,0 +1,105 @@
+// Minimal pcap reader for what the stand-in streams (classic pcap, any byte
+// order, µs or ns timestamps) and a decoder for Ethernet/IPv4.
+
+export interface Frame {
+  linkType: number;
+  data: Buffer;
+}
+
+export interface Ipv4 {
+  src: string;
+  dst: string;
+  proto: number;
+  totalLength: number;
+  id: number;
+  /** More-fragments flag or non-zero offset. */
+  fragment: boolean;
+  ttl: number;
+  /** ICMP type, when proto is 1. */
+  icmpType?: number;
+  /** TCP/UDP ports and TCP sequence number and payload length (first fragment or unfragmented only). */
+  sport?: number;
+  dport?: number;
+  seq?: number;
+  l4PayloadLength?: number;
+  /** Bytes after the IPv4 header. */
+  payload: Buffer;
+}
+
+/** Reads one file that holds one or more pcap streams back to back (a reconnect starts a new header). */
+export function readPcapStreams(buf: Buffer): Frame[] {
+  const frames: Frame[] = [];
+  let off = 0;
+  while (off + 24 <= buf.length) {
+    const magicLE = buf.readUInt32LE(off);
+    let le: boolean;
+    if (magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d) {
+      le = true;
+    } else if (buf.readUInt32BE(off) === 0xa1b2c3d4 || buf.readUInt32BE(off) === 0xa1b23c4d) {
+      le = false;
+    } else {
+      throw new Error(`bad pcap magic at offset ${off}`);
+    }
+    const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+    const linkType = u32(off + 20) & 0x0fffffff;
+    off += 24;
+    while (off + 16 <= buf.length) {
+      const m = buf.readUInt32LE(off);
+      if (m === 0xa1b2c3d4 || m === 0xa1b23c4d || buf.readUInt32BE(off) === 0xa1b2c3d4) {
+        break; // next stream
+      }
+      const incl = u32(off + 8);
+      if (off + 16 + incl > buf.length) {
+        off = buf.length; // truncated last record (capture still running)
+        break;
+      }
+      frames.push({ linkType, data: buf.subarray(off + 16, off + 16 + incl) });
+      off += 16 + incl;
+    }
+  }
+  return frames;
+}
+
+const ip = (b: Buffer, o: number): string => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+
+/** Decodes an Ethernet (DLT_EN10MB = 1) frame carrying IPv4; undefined otherwise. */
+export function decodeEthernetIpv4(f: Frame): Ipv4 | undefined {
+  if (f.linkType !== 1 || f.data.length < 34 || f.data.readUInt16BE(12) !== 0x0800) {
+    return undefined;
+  }
+  const o = 14;
+  const d = f.data;
+  const ihl = (d[o] & 0x0f) * 4;
+  const fragWord = d.readUInt16BE(o + 6);
+  const proto = d[o + 9];
+  const payload = d.subarray(o + ihl);
+  const totalLength = d.readUInt16BE(o + 2);
+  const first = (fragWord & 0x1fff) === 0;
+  let l4: Pick<Ipv4, "sport" | "dport" | "seq" | "l4PayloadLength"> = {};
+  if (first && proto === 6 && payload.length >= 20) {
+    l4 = {
+      sport: payload.readUInt16BE(0),
+      dport: payload.readUInt16BE(2),
+      seq: payload.readUInt32BE(4),
+      l4PayloadLength: totalLength - ihl - (payload[12] >> 4) * 4,
+    };
+  } else if (first && proto === 17 && payload.length >= 8) {
+    l4 = {
+      sport: payload.readUInt16BE(0),
+      dport: payload.readUInt16BE(2),
+      l4PayloadLength: payload.readUInt16BE(4) - 8,
+    };
+  }
+  return {
+    ...l4,
+    src: ip(d, o + 12),
+    dst: ip(d, o + 16),
+    proto,
+    totalLength: d.readUInt16BE(o + 2),
+    id: d.readUInt16BE(o + 4),
+    fragment: (fragWord & 0x2000) !== 0 || (fragWord & 0x1fff) !== 0,
+    ttl: d[o + 8],
+    icmpType: proto === 1 && payload.length > 0 ? payload[0] : undefined,
+    payload,
+  };
+}
