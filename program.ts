@@ -12,7 +12,12 @@ import { resolveClusterNetwork, type AwsClients, type ClusterNetwork } from "./c
 import { ConfigError, parseStackConfig, type StackConfig } from "./components/config";
 import { discoverFleet } from "./components/fleet/discovery";
 import { eksKubeconfig } from "./components/kubeconfig";
-import { MirrorFilterInputError, planMirrorFilter, type MirrorFilterPlan } from "./components/mirror/filterRules";
+import { mirroredOnlyViolations } from "./components/mirror/mirroredOnlyCheck";
+import {
+  MirrorFilterInputError,
+  planMirrorFilter,
+  type MirrorFilterPlan,
+} from "./components/mirror/filterRules";
 import { PodPacketForwarding, type DaemonSetRef } from "./components/podPacketForwarding";
 
 /** What the program needs from its surroundings; every field has a production default. */
@@ -45,6 +50,8 @@ export interface StackOutputs {
   mirroredEnis: string[];
   /** Instances/ENIs left out of mirroring, with reasons. */
   skippedMirrorSources: { instanceId: string; instanceType: string; reason: string; detail: string }[];
+  /** Addresses inside `mirroredOnlyCidrs` on ENIs without a session (their packets are lost). */
+  mirroredOnlyViolations: { cidr: string; address: string; holder: string }[];
   /** Result of the deploy-time mirror reconcile (JSON), when mirroring. */
   mirrorReconcileResult: pulumi.Output<string | undefined>;
   /** The agent DaemonSet. */
@@ -62,17 +69,30 @@ export function defaultAwsClients(region: string): AwsClients {
  * Runs the program for a raw configuration object (stack config or Automation API input).
  * @throws ConfigError naming the key, the value and what is allowed, before any resource is registered
  */
-export async function podPacketForwardingProgram(rawConfig: unknown, options: ProgramOptions = {}): Promise<StackOutputs> {
+export async function podPacketForwardingProgram(
+  rawConfig: unknown,
+  options: ProgramOptions = {},
+): Promise<StackOutputs> {
   const config = parseStackConfig(rawConfig);
   const projectDir = options.projectDir ?? process.cwd();
   const packagePath =
-    config.rpcapdPackage && !config.agentImage ? checkRpcapdPackage(config.rpcapdPackage, projectDir) : undefined;
+    config.rpcapdPackage && !config.agentImage
+      ? checkRpcapdPackage(config.rpcapdPackage, projectDir)
+      : undefined;
   if (!config.kubeconfig && !config.clusterName) {
-    throw new ConfigError(["kubeconfig: is required when clusterName is not set (no EKS lookup to build one from)"]);
+    throw new ConfigError([
+      "kubeconfig: is required when clusterName is not set (no EKS lookup to build one from)",
+    ]);
   }
-  const region = options.clients?.region ?? options.region ?? new pulumi.Config("aws").get("region") ?? process.env.AWS_REGION;
+  const region =
+    options.clients?.region ??
+    options.region ??
+    new pulumi.Config("aws").get("region") ??
+    process.env.AWS_REGION;
   if (config.clusterName && !region) {
-    throw new ConfigError(["aws:region: is required to look up the EKS cluster (pulumi config set aws:region us-east-1)"]);
+    throw new ConfigError([
+      "aws:region: is required to look up the EKS cluster (pulumi config set aws:region us-east-1)",
+    ]);
   }
   const clients = options.clients ?? defaultAwsClients(region as string);
 
@@ -85,6 +105,16 @@ export async function podPacketForwardingProgram(rawConfig: unknown, options: Pr
         })
       : undefined;
   const mirrorFilterPlan = config.mirrorTarget ? mirrorFilter(config, network) : undefined;
+  const mirroredOnlyProblems =
+    fleet && network.vpcId && config.mirroredOnlyCidrs
+      ? await mirroredOnlyViolations(clients.ec2, network.vpcId, config.mirroredOnlyCidrs, fleet)
+      : [];
+  for (const v of mirroredOnlyProblems) {
+    pulumi.log.warn(
+      `mirroredOnlyCidrs: ${v.cidr} holds ${v.address} on ${v.holder}, which has no mirror session: ` +
+        "its packets with mirrored pods are lost (see docs/mirroring.md); remove the CIDR or mirror that ENI",
+    );
+  }
   const kubeconfig =
     config.kubeconfig ??
     eksKubeconfig({
@@ -116,6 +146,7 @@ export async function podPacketForwardingProgram(rawConfig: unknown, options: Pr
     agentImage: ppf.imageRef,
     mirroredEnis: ppf.mirroredEnis,
     skippedMirrorSources: ppf.skippedMirrorSources,
+    mirroredOnlyViolations: mirroredOnlyProblems,
     mirrorReconcileResult: ppf.mirrorReconcileResult,
     daemonSet: ppf.daemonSet,
     sensorSteps: ppf.sensorSteps,

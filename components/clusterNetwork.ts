@@ -81,7 +81,10 @@ async function vpcCidrs(clients: AwsClients, vpcId: string): Promise<string[]> {
  * @param config validated stack configuration
  * @param clients AWS clients (only used when a lookup is needed)
  */
-export async function resolveClusterNetwork(config: StackConfig, clients: AwsClients): Promise<ClusterNetwork> {
+export async function resolveClusterNetwork(
+  config: StackConfig,
+  clients: AwsClients,
+): Promise<ClusterNetwork> {
   let cluster: Cluster | undefined;
   let vpcBlocks: string[] = [];
   let lookedUpServices: string[] = [];

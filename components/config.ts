@@ -78,7 +78,10 @@ const integer = (min: number, max: number) =>
 
 const mirrorTargetSchema = z
   .object({
-    networkInterfaceId: z.string().regex(/^eni-[0-9a-f]{8,17}$/, "must look like eni-0123456789abcdef0").optional(),
+    networkInterfaceId: z
+      .string()
+      .regex(/^eni-[0-9a-f]{8,17}$/, "must look like eni-0123456789abcdef0")
+      .optional(),
     networkLoadBalancerArn: z
       .string()
       .regex(/^arn:aws[\w-]*:elasticloadbalancing:[\w-]+:\d{12}:loadbalancer\/net\//, "must be an NLB ARN")
@@ -132,7 +135,14 @@ export const stackConfigSchema = z
     mirroredOnlyCidrs: cidrList.optional(),
     mirrorAmazonDns: z.boolean({ invalid_type_error: "must be true or false" }).default(true),
     mirrorUnsupportedInstanceTypes: z
-      .array(z.string().regex(/^[a-z0-9*-]+\.[a-z0-9*-]+$/, "must be an instance type or pattern such as t2.* or *.metal*"))
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9*-]+\.[a-z0-9*-]+$/,
+            "must be an instance type or pattern such as t2.* or *.metal*",
+          ),
+      )
       .optional(),
     reconcileSchedule: z
       .string()
@@ -190,7 +200,10 @@ function valueAt(input: unknown, path: (string | number)[]): unknown {
 }
 
 function formatPath(path: (string | number)[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
+  return path.reduce<string>(
+    (acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p),
+    "",
+  );
 }
 
 /**

@@ -23,7 +23,10 @@ export function eksKubeconfig(inputs: EksKubeconfigInputs): string {
     apiVersion: "v1",
     kind: "Config",
     clusters: [
-      { name, cluster: { server: inputs.endpoint, "certificate-authority-data": inputs.certificateAuthorityData } },
+      {
+        name,
+        cluster: { server: inputs.endpoint, "certificate-authority-data": inputs.certificateAuthorityData },
+      },
     ],
     contexts: [{ name, context: { cluster: name, user: name } }],
     "current-context": name,
@@ -34,7 +37,16 @@ export function eksKubeconfig(inputs: EksKubeconfigInputs): string {
           exec: {
             apiVersion: "client.authentication.k8s.io/v1beta1",
             command: "aws",
-            args: ["eks", "get-token", "--cluster-name", inputs.clusterName, "--region", inputs.region, "--output", "json"],
+            args: [
+              "eks",
+              "get-token",
+              "--cluster-name",
+              inputs.clusterName,
+              "--region",
+              inputs.region,
+              "--output",
+              "json",
+            ],
             interactiveMode: "Never",
           },
         },

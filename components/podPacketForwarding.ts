@@ -52,7 +52,12 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
   /** ENIs that get a mirror session (empty without mirroring). */
   public readonly mirroredEnis: string[];
   /** Instances or ENIs left out of mirroring, with reasons. */
-  public readonly skippedMirrorSources: { instanceId: string; instanceType: string; reason: string; detail: string }[];
+  public readonly skippedMirrorSources: {
+    instanceId: string;
+    instanceType: string;
+    reason: string;
+    detail: string;
+  }[];
   /** The DaemonSet. */
   public readonly daemonSet: DaemonSetRef;
   /** What to configure on the sensor. */
@@ -67,7 +72,10 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
     const tags = { "managed-by": "pod-packet-forwarding", ...config.tags };
 
     if (vpcMirroring && !(args.fleet && args.mirrorFilterPlan && network.clusterName)) {
-      throw new pulumi.ResourceError("mirrorTarget needs clusterName, a fleet snapshot and a filter plan", this);
+      throw new pulumi.ResourceError(
+        "mirrorTarget needs clusterName, a fleet snapshot and a filter plan",
+        this,
+      );
     }
     if (!config.agentImage && !args.buildContext) {
       throw new pulumi.ResourceError("either config.agentImage or a staged build context is required", this);
@@ -109,18 +117,23 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
       );
       this.mirrorReconcileResult = mirroring.reconcileResult;
       for (const s of args.fleet.skipped) {
-        pulumi.log.warn(`not mirrored: ${s.instanceId}${s.networkInterfaceId ? `/${s.networkInterfaceId}` : ""} (${s.instanceType}): ${s.detail}`, this);
+        pulumi.log.warn(
+          `not mirrored: ${s.instanceId}${s.networkInterfaceId ? `/${s.networkInterfaceId}` : ""} (${s.instanceType}): ${s.detail}`,
+          this,
+        );
       }
     } else {
       this.mirrorReconcileResult = pulumi.output(undefined);
     }
     this.mirroredEnis = args.fleet?.sources.map((s) => s.networkInterfaceId) ?? [];
-    this.skippedMirrorSources = (args.fleet?.skipped ?? []).map(({ instanceId, instanceType, reason, detail }) => ({
-      instanceId,
-      instanceType,
-      reason,
-      detail,
-    }));
+    this.skippedMirrorSources = (args.fleet?.skipped ?? []).map(
+      ({ instanceId, instanceType, reason, detail }) => ({
+        instanceId,
+        instanceType,
+        reason,
+        detail,
+      }),
+    );
 
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, { parent: this });
     const k8sOpts = { parent: this, provider };
@@ -131,7 +144,10 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
       excludeNodeLabel: config.excludeNodeLabel,
     });
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, manifests.namespace, k8sOpts);
-    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, manifests.serviceAccount, { ...k8sOpts, dependsOn: [ns] });
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, manifests.serviceAccount, {
+      ...k8sOpts,
+      dependsOn: [ns],
+    });
     const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, manifests.clusterRole, k8sOpts);
     const binding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-binding`, manifests.clusterRoleBinding, {
       ...k8sOpts,

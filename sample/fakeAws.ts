@@ -54,7 +54,9 @@ export function matchesFilters(filters: Filter[] | undefined, resolve: Resolver)
     if (actual === undefined) {
       throw ec2Error("InvalidParameterValue", `The filter '${f.Name}' is invalid`);
     }
-    const wanted = (f.Values ?? []).map((v) => new RegExp(`^${v.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
+    const wanted = (f.Values ?? []).map(
+      (v) => new RegExp(`^${v.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`),
+    );
     return actual.some((a) => wanted.some((w) => w.test(a)));
   });
 }
@@ -72,9 +74,17 @@ export function tagFilter(name: string, tags: Tag[] | undefined): string[] | und
 }
 
 /** One page of `items` for MaxResults/NextToken; the token is opaque to callers, as AWS's is. */
-export function paginate<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined, max = 1000) {
+export function paginate<T>(
+  items: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  max = 1000,
+) {
   if (maxResults !== undefined && (maxResults < 5 || maxResults > max)) {
-    throw ec2Error("InvalidParameterValue", `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and ${max}.`);
+    throw ec2Error(
+      "InvalidParameterValue",
+      `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and ${max}.`,
+    );
   }
   const start = nextToken ? Number(Buffer.from(nextToken, "base64").toString("utf8").split(":")[1]) : 0;
   if (!Number.isInteger(start)) {
@@ -89,24 +99,24 @@ export function paginate<T>(items: T[], maxResults: number | undefined, nextToke
 /** All ENIs of the world: those attached to instances (as DescribeNetworkInterfaces shows them) and the rest. */
 export function allNetworkInterfaces(world: AwsWorld): NetworkInterface[] {
   const attached = world.instances.flatMap((i) =>
-    (i.NetworkInterfaces ?? []).map(
-      (n): NetworkInterface => ({
-        NetworkInterfaceId: n.NetworkInterfaceId,
-        InterfaceType: n.InterfaceType as NetworkInterface["InterfaceType"],
-        Description: n.Description,
-        SubnetId: n.SubnetId,
-        VpcId: n.VpcId,
-        OwnerId: n.OwnerId,
-        Status: n.Status as NetworkInterface["Status"],
-        PrivateIpAddress: n.PrivateIpAddress,
-        AvailabilityZone: i.Placement?.AvailabilityZone,
-        Attachment: { ...n.Attachment, InstanceId: i.InstanceId, InstanceOwnerId: world.accountId },
-        TagSet: [
-          { Key: "node.k8s.amazonaws.com/instance_id", Value: i.InstanceId },
-          ...(i.Tags ?? []).filter((t) => t.Key === "eks:cluster-name").map((t) => ({ Key: "cluster.k8s.amazonaws.com/name", Value: t.Value })),
-        ],
-      }),
-    ),
+    (i.NetworkInterfaces ?? []).map((n): NetworkInterface => ({
+      NetworkInterfaceId: n.NetworkInterfaceId,
+      InterfaceType: n.InterfaceType as NetworkInterface["InterfaceType"],
+      Description: n.Description,
+      SubnetId: n.SubnetId,
+      VpcId: n.VpcId,
+      OwnerId: n.OwnerId,
+      Status: n.Status as NetworkInterface["Status"],
+      PrivateIpAddress: n.PrivateIpAddress,
+      AvailabilityZone: i.Placement?.AvailabilityZone,
+      Attachment: { ...n.Attachment, InstanceId: i.InstanceId, InstanceOwnerId: world.accountId },
+      TagSet: [
+        { Key: "node.k8s.amazonaws.com/instance_id", Value: i.InstanceId },
+        ...(i.Tags ?? [])
+          .filter((t) => t.Key === "eks:cluster-name")
+          .map((t) => ({ Key: "cluster.k8s.amazonaws.com/name", Value: t.Value })),
+      ],
+    })),
   );
   return [...attached, ...world.networkInterfaces];
 }
@@ -183,7 +193,11 @@ export function installFakeAws(world: AwsWorld): FakeAws {
     );
     const { page, nextToken } = paginate(instances, input.MaxResults, input.NextToken);
     return {
-      Reservations: page.map((i) => ({ ReservationId: `r-${i.InstanceId?.slice(2)}`, OwnerId: world.accountId, Instances: [i] })),
+      Reservations: page.map((i) => ({
+        ReservationId: `r-${i.InstanceId?.slice(2)}`,
+        OwnerId: world.accountId,
+        Instances: [i],
+      })),
       NextToken: nextToken,
     };
   });

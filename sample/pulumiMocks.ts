@@ -66,7 +66,8 @@ function computedOutputs(
   inputs: Record<string, unknown>,
 ): { id: string; state: Record<string, unknown> } {
   const h = shortHash(type, name);
-  const arn = (service: string, resource: string) => `arn:aws:${service}:${world.region}:${world.accountId}:${resource}`;
+  const arn = (service: string, resource: string) =>
+    `arn:aws:${service}:${world.region}:${world.accountId}:${resource}`;
   switch (type) {
     case "aws:ecr/repository:Repository": {
       const repoName = `${name}-${h.slice(0, 7)}`;
@@ -86,13 +87,28 @@ function computedOutputs(
       return { id: imageName, state: { repoDigest: `${repo}@sha256:${shortHash(imageName)}` } };
     }
     case "aws:ec2/trafficMirrorTarget:TrafficMirrorTarget":
-      return { id: `tmt-0${h.slice(0, 16)}`, state: { arn: arn("ec2", `traffic-mirror-target/tmt-0${h.slice(0, 16)}`), ownerId: world.accountId } };
+      return {
+        id: `tmt-0${h.slice(0, 16)}`,
+        state: { arn: arn("ec2", `traffic-mirror-target/tmt-0${h.slice(0, 16)}`), ownerId: world.accountId },
+      };
     case "aws:ec2/trafficMirrorFilter:TrafficMirrorFilter":
-      return { id: `tmf-0${h.slice(0, 16)}`, state: { arn: arn("ec2", `traffic-mirror-filter/tmf-0${h.slice(0, 16)}`) } };
+      return {
+        id: `tmf-0${h.slice(0, 16)}`,
+        state: { arn: arn("ec2", `traffic-mirror-filter/tmf-0${h.slice(0, 16)}`) },
+      };
     case "aws:ec2/trafficMirrorFilterRule:TrafficMirrorFilterRule":
-      return { id: `tmfr-0${h.slice(0, 16)}`, state: { arn: arn("ec2", `traffic-mirror-filter-rule/tmfr-0${h.slice(0, 16)}`) } };
+      return {
+        id: `tmfr-0${h.slice(0, 16)}`,
+        state: { arn: arn("ec2", `traffic-mirror-filter-rule/tmfr-0${h.slice(0, 16)}`) },
+      };
     case "aws:iam/role:Role":
-      return { id: `${name}-${h.slice(0, 7)}`, state: { arn: `arn:aws:iam::${world.accountId}:role/${name}-${h.slice(0, 7)}`, name: `${name}-${h.slice(0, 7)}` } };
+      return {
+        id: `${name}-${h.slice(0, 7)}`,
+        state: {
+          arn: `arn:aws:iam::${world.accountId}:role/${name}-${h.slice(0, 7)}`,
+          name: `${name}-${h.slice(0, 7)}`,
+        },
+      };
     case "aws:lambda/function:Function":
       return {
         id: `${name}-${h.slice(0, 7)}`,
@@ -103,9 +119,15 @@ function computedOutputs(
         },
       };
     case "aws:cloudwatch/logGroup:LogGroup":
-      return { id: String(inputs.name ?? name), state: { arn: arn("logs", `log-group:${String(inputs.name ?? name)}`) } };
+      return {
+        id: String(inputs.name ?? name),
+        state: { arn: arn("logs", `log-group:${String(inputs.name ?? name)}`) },
+      };
     case "aws:cloudwatch/eventRule:EventRule":
-      return { id: `${name}-${h.slice(0, 7)}`, state: { arn: arn("events", `rule/${name}-${h.slice(0, 7)}`), name: `${name}-${h.slice(0, 7)}` } };
+      return {
+        id: `${name}-${h.slice(0, 7)}`,
+        state: { arn: arn("events", `rule/${name}-${h.slice(0, 7)}`), name: `${name}-${h.slice(0, 7)}` },
+      };
     case "aws:lambda/invocation:Invocation":
       return { id: `${name}-${h.slice(0, 7)}`, state: { result: JSON.stringify({ mocked: true }) } };
     default:
@@ -145,9 +167,17 @@ export async function installPulumiMocks(
           };
         }
         if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") {
-          return { accountId: world.accountId, arn: `arn:aws:iam::${world.accountId}:user/ci`, userId: "AIDAEXAMPLE", id: world.accountId };
+          return {
+            accountId: world.accountId,
+            arn: `arn:aws:iam::${world.accountId}:user/ci`,
+            userId: "AIDAEXAMPLE",
+            id: world.accountId,
+          };
         }
-        if (args.token === "aws:index/getRegion:getRegion" || args.token === "aws:index/getRegion:getRegionPlain") {
+        if (
+          args.token === "aws:index/getRegion:getRegion" ||
+          args.token === "aws:index/getRegion:getRegionPlain"
+        ) {
           return { name: world.region, region: world.region, id: world.region };
         }
         if (args.token === "aws:index/getPartition:getPartition") {
@@ -168,6 +198,8 @@ export async function installPulumiMocks(
  * holds the whole graph. (The SDK's RPC-queue wait is internal, hence the typed import.)
  */
 export async function settle(): Promise<void> {
-  const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs(): Promise<void> };
+  const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+    waitForRPCs(): Promise<void>;
+  };
   await settings.waitForRPCs();
 }

@@ -90,7 +90,9 @@ function instance(
     LaunchTime: LAUNCH,
     Placement: { AvailabilityZone: subnet.az, Tenancy: "default" },
     PrivateIpAddress: state === "terminated" ? undefined : primary?.PrivateIpAddress,
-    PrivateDnsName: primary?.PrivateIpAddress ? `ip-${primary.PrivateIpAddress.replace(/\./g, "-")}.ec2.internal` : "",
+    PrivateDnsName: primary?.PrivateIpAddress
+      ? `ip-${primary.PrivateIpAddress.replace(/\./g, "-")}.ec2.internal`
+      : "",
     State: {
       Code: { pending: 0, running: 16, stopped: 80, terminated: 48 }[state],
       Name: state,
@@ -117,7 +119,12 @@ function worker(
   const podSubnet = podSubnets[az];
   const id = `i-0${hex(0x5e1a000 + index, 16)}`;
   const enis: EniSpec[] = [
-    { id: `eni-0${hex(0xa0000 + index * 16, 16)}`, deviceIndex: 0, address: ip(nodeSubnet.cidr, 10 + index), subnet: nodeSubnet },
+    {
+      id: `eni-0${hex(0xa0000 + index * 16, 16)}`,
+      deviceIndex: 0,
+      address: ip(nodeSubnet.cidr, 10 + index),
+      subnet: nodeSubnet,
+    },
   ];
   for (let d = 1; d <= secondary; d++) {
     enis.push({
@@ -165,7 +172,12 @@ function nonWorkerEnis(cluster: string): NetworkInterface[] {
       OwnerId: ACCOUNT,
       SubnetId: privateSubnets[0].id,
       PrivateIpAddress: "10.0.1.200",
-      Attachment: { AttachmentId: "eni-attach-0c0ffee0001", DeviceIndex: 1, InstanceOwnerId: "602401143452", Status: "attached" },
+      Attachment: {
+        AttachmentId: "eni-attach-0c0ffee0001",
+        DeviceIndex: 1,
+        InstanceOwnerId: "602401143452",
+        Status: "attached",
+      },
     },
     {
       ...base,
@@ -195,7 +207,10 @@ function nonWorkerEnis(cluster: string): NetworkInterface[] {
       OwnerId: ACCOUNT,
       SubnetId: privateSubnets[0].id,
       PrivateIpAddress: "10.0.2.77",
-      TagSet: [{ Key: "eks:eni:owner", Value: "eks-vpc-resource-controller" }, { Key: "vpcresources.k8s.aws/cluster-name", Value: cluster }],
+      TagSet: [
+        { Key: "eks:eni:owner", Value: "eks-vpc-resource-controller" },
+        { Key: "vpcresources.k8s.aws/cluster-name", Value: cluster },
+      ],
     },
   ];
 }
@@ -218,7 +233,14 @@ export function sampleWorld(): AwsWorld {
       "t3.micro",
       "running",
       [{ Key: "Name", Value: "bastion" }],
-      [attachedEni(SAMPLE_CLUSTER, { id: "eni-0bba571000000beef", deviceIndex: 0, address: "10.0.96.10", subnet: publicSubnet })],
+      [
+        attachedEni(SAMPLE_CLUSTER, {
+          id: "eni-0bba571000000beef",
+          deviceIndex: 0,
+          address: "10.0.96.10",
+          subnet: publicSubnet,
+        }),
+      ],
       { id: publicSubnet.id, az: publicSubnet.az },
     ),
   ];
@@ -254,11 +276,19 @@ function worldWith(instances: Instance[]): AwsWorld {
           endpointPrivateAccess: true,
           publicAccessCidrs: ["0.0.0.0/0"],
         },
-        kubernetesNetworkConfig: { serviceIpv4Cidr: "172.20.0.0/16", ipFamily: "ipv4", elasticLoadBalancing: { enabled: false } },
-        identity: { oidc: { issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/9F2A64E1C3B5D7A8E0F1B2C3D4E5F607" } },
+        kubernetesNetworkConfig: {
+          serviceIpv4Cidr: "172.20.0.0/16",
+          ipFamily: "ipv4",
+          elasticLoadBalancing: { enabled: false },
+        },
+        identity: {
+          oidc: { issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/9F2A64E1C3B5D7A8E0F1B2C3D4E5F607" },
+        },
         status: "ACTIVE",
         certificateAuthority: {
-          data: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\n-----END CERTIFICATE-----\n").toString("base64"),
+          data: Buffer.from(
+            "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\n-----END CERTIFICATE-----\n",
+          ).toString("base64"),
         },
         platformVersion: "eks.12",
         tags: {},
@@ -275,9 +305,21 @@ function worldWith(instances: Instance[]): AwsWorld {
         InstanceTenancy: "default",
         IsDefault: false,
         CidrBlockAssociationSet: [
-          { AssociationId: "vpc-cidr-assoc-0a1", CidrBlock: "10.0.0.0/16", CidrBlockState: { State: "associated" } },
-          { AssociationId: "vpc-cidr-assoc-0b2", CidrBlock: "100.64.0.0/16", CidrBlockState: { State: "associated" } },
-          { AssociationId: "vpc-cidr-assoc-0c3", CidrBlock: "10.1.0.0/16", CidrBlockState: { State: "disassociated" } },
+          {
+            AssociationId: "vpc-cidr-assoc-0a1",
+            CidrBlock: "10.0.0.0/16",
+            CidrBlockState: { State: "associated" },
+          },
+          {
+            AssociationId: "vpc-cidr-assoc-0b2",
+            CidrBlock: "100.64.0.0/16",
+            CidrBlockState: { State: "associated" },
+          },
+          {
+            AssociationId: "vpc-cidr-assoc-0c3",
+            CidrBlock: "10.1.0.0/16",
+            CidrBlockState: { State: "disassociated" },
+          },
         ],
         Tags: [{ Key: "Name", Value: "demo-vpc" }],
       },

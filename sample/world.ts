@@ -3,13 +3,7 @@
  * same data drives the tests, the offline plan and the benchmarks.
  */
 import type { Cluster } from "@aws-sdk/client-eks";
-import type {
-  Instance,
-  NetworkInterface,
-  Subnet,
-  TrafficMirrorSession,
-  Vpc,
-} from "@aws-sdk/client-ec2";
+import type { Instance, NetworkInterface, Subnet, TrafficMirrorSession, Vpc } from "@aws-sdk/client-ec2";
 
 /** Everything the fake APIs answer from. Mutable: tests add nodes, terminate them, attach ENIs. */
 export interface AwsWorld {

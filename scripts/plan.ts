@@ -21,7 +21,8 @@ import { installPulumiMocks, settle, type RecordedResource } from "../sample/pul
 import { SAMPLE_CLUSTER, sampleWorld } from "../sample/sampleCluster";
 import type { AwsWorld } from "../sample/world";
 
-const USAGE = "usage: npm run plan -- [--config FILE.json|yaml] [--describe-cluster F] [--describe-vpcs F] [--describe-instances F] [--out DIR]";
+const USAGE =
+  "usage: npm run plan -- [--config FILE.json|yaml] [--describe-cluster F] [--describe-vpcs F] [--describe-instances F] [--out DIR]";
 
 /** The built-in sample stack: two sensors, mirroring to an NLB, a stand-in vendor package. */
 function sampleConfig(packagePath: string): Record<string, unknown> {
@@ -31,7 +32,8 @@ function sampleConfig(packagePath: string): Record<string, unknown> {
     sensorPort: 2003,
     rpcapdPackage: packagePath,
     mirrorTarget: {
-      networkLoadBalancerArn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188",
+      networkLoadBalancerArn:
+        "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188",
     },
     mirroredOnlyCidrs: ["100.64.0.0/16"],
     tags: { environment: "sample" },
@@ -57,7 +59,9 @@ function worldFrom(args: { cluster?: string; vpcs?: string; instances?: string }
     world.vpcs = (readJson(args.vpcs) as { Vpcs: AwsWorld["vpcs"] }).Vpcs;
   }
   if (args.instances) {
-    const { Reservations } = readJson(args.instances) as { Reservations: { Instances?: AwsWorld["instances"] }[] };
+    const { Reservations } = readJson(args.instances) as {
+      Reservations: { Instances?: AwsWorld["instances"] }[];
+    };
     world.instances = Reservations.flatMap((r) => r.Instances ?? []);
   }
   return world;
@@ -65,7 +69,14 @@ function worldFrom(args: { cluster?: string; vpcs?: string; instances?: string }
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** Writes each Kubernetes resource's inputs as a manifest file; returns the paths. */
@@ -76,7 +87,10 @@ function writeManifests(resources: RecordedResource[], outDir: string): string[]
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"))
     .map((r, i) => {
       const manifest = r.inputs as { kind?: string; metadata?: { name?: string } };
-      const file = path.join(outDir, `${String(i + 1).padStart(2, "0")}-${manifest.kind}-${manifest.metadata?.name}.yaml`);
+      const file = path.join(
+        outDir,
+        `${String(i + 1).padStart(2, "0")}-${manifest.kind}-${manifest.metadata?.name}.yaml`,
+      );
       fs.writeFileSync(file, YAML.stringify(manifest));
       return file;
     });
@@ -104,12 +118,23 @@ async function main(): Promise<void> {
   fs.writeFileSync(standIn, "stand-in for the vendor's rpcapd package (offline plan only)\n");
   const rawConfig = values.config ? readJson(values.config) : sampleConfig(standIn);
 
-  const world = worldFrom({ cluster: values["describe-cluster"], vpcs: values["describe-vpcs"], instances: values["describe-instances"] });
+  const world = worldFrom({
+    cluster: values["describe-cluster"],
+    vpcs: values["describe-vpcs"],
+    instances: values["describe-instances"],
+  });
   const fake = installFakeAws(world);
   const recorder = await installPulumiMocks(world, { stack: "plan" });
   const { podPacketForwardingProgram } = await import("../program");
-  const clients = { region: world.region, eks: new EKSClient({ region: world.region }), ec2: new EC2Client({ region: world.region }) };
-  const outputs = await podPacketForwardingProgram(rawConfig, { clients, stagingRoot: path.join(stageDir, "context") });
+  const clients = {
+    region: world.region,
+    eks: new EKSClient({ region: world.region }),
+    ec2: new EC2Client({ region: world.region }),
+  };
+  const outputs = await podPacketForwardingProgram(rawConfig, {
+    clients,
+    stagingRoot: path.join(stageDir, "context"),
+  });
   const image = await new Promise<string>((resolve) => outputs.agentImage.apply(resolve));
   await settle();
   fake.restore();
@@ -119,11 +144,24 @@ async function main(): Promise<void> {
     byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
   }
   const out: string[] = [];
-  out.push(`Plan for cluster ${String((rawConfig as { clusterName?: string }).clusterName ?? "(self-managed)")} in ${world.region} (offline: fake AWS, no changes made)`, "");
-  out.push(`Resources to create (${recorder.resources.length}):`, table([["TYPE", "COUNT"], ...[...byType].map(([t, n]) => [t, String(n)])]), "");
-  out.push("Agent environment (every node):", table(Object.entries(outputs.agentEnvironment).map(([k, v]) => [`  ${k}`, v])), "");
+  out.push(
+    `Plan for cluster ${String((rawConfig as { clusterName?: string }).clusterName ?? "(self-managed)")} in ${world.region} (offline: fake AWS, no changes made)`,
+    "",
+  );
+  out.push(
+    `Resources to create (${recorder.resources.length}):`,
+    table([["TYPE", "COUNT"], ...[...byType].map(([t, n]) => [t, String(n)])]),
+    "",
+  );
+  out.push(
+    "Agent environment (every node):",
+    table(Object.entries(outputs.agentEnvironment).map(([k, v]) => [`  ${k}`, v])),
+    "",
+  );
   out.push(`Image: ${image}  (digest computed by the mock; the real one comes from the build)`, "");
-  const rules = recorder.resources.filter((r) => r.type === "aws:ec2/trafficMirrorFilterRule:TrafficMirrorFilterRule");
+  const rules = recorder.resources.filter(
+    (r) => r.type === "aws:ec2/trafficMirrorFilterRule:TrafficMirrorFilterRule",
+  );
   if (rules.length) {
     out.push(`Mirror filter rules (${rules.length}):`);
     out.push(
@@ -131,19 +169,40 @@ async function main(): Promise<void> {
         ["DIR", "#", "ACTION", "PROTO", "SOURCE", "DESTINATION", "DESCRIPTION"],
         ...rules.map((r) => {
           const i = r.inputs as Record<string, unknown>;
-          return [String(i.trafficDirection), String(i.ruleNumber), String(i.ruleAction), String(i.protocol ?? "all"), String(i.sourceCidrBlock), String(i.destinationCidrBlock), String(i.description ?? "")];
+          return [
+            String(i.trafficDirection),
+            String(i.ruleNumber),
+            String(i.ruleAction),
+            String(i.protocol ?? "all"),
+            String(i.sourceCidrBlock),
+            String(i.destinationCidrBlock),
+            String(i.description ?? ""),
+          ];
         }),
       ]),
       "",
     );
   }
-  out.push(`Mirrored ENIs (${outputs.mirroredEnis.length}):`, ...outputs.mirroredEnis.map((e) => `  ${e}`), "");
+  out.push(
+    `Mirrored ENIs (${outputs.mirroredEnis.length}):`,
+    ...outputs.mirroredEnis.map((e) => `  ${e}`),
+    "",
+  );
   if (outputs.skippedMirrorSources.length) {
     out.push(`Not mirrored (${outputs.skippedMirrorSources.length}):`);
-    out.push(...outputs.skippedMirrorSources.map((s) => `  ${s.instanceId} ${s.instanceType} ${s.reason}: ${s.detail}`), "");
+    out.push(
+      ...outputs.skippedMirrorSources.map(
+        (s) => `  ${s.instanceId} ${s.instanceType} ${s.reason}: ${s.detail}`,
+      ),
+      "",
+    );
   }
   const files = writeManifests(recorder.resources, path.resolve(values.out ?? "out/plan"));
-  out.push(`Kubernetes manifests (${files.length}) written to ${values.out}:`, ...files.map((f) => `  ${path.relative(process.cwd(), f)}`), "");
+  out.push(
+    `Kubernetes manifests (${files.length}) written to ${values.out}:`,
+    ...files.map((f) => `  ${path.relative(process.cwd(), f)}`),
+    "",
+  );
   out.push("On the sensor:", ...outputs.sensorSteps.map((s, i) => `  ${i + 1}. ${s}`));
   console.log(out.join("\n"));
 }

@@ -32,33 +32,46 @@ describe("cidr", () => {
   });
 
   it("collapses nested, duplicate and adjacent blocks without widening", () => {
-    assert.deepEqual(collapseCidrs(["10.0.32.0/19", "10.0.0.0/19", "10.0.0.0/16", "100.64.0.0/17", "100.64.128.0/17"]), [
-      "10.0.0.0/16",
-      "100.64.0.0/16",
+    assert.deepEqual(
+      collapseCidrs(["10.0.32.0/19", "10.0.0.0/19", "10.0.0.0/16", "100.64.0.0/17", "100.64.128.0/17"]),
+      ["10.0.0.0/16", "100.64.0.0/16"],
+    );
+    assert.deepEqual(collapseCidrs(["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]), [
+      "10.0.0.0/23",
+      "10.0.2.0/24",
     ]);
-    assert.deepEqual(collapseCidrs(["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]), ["10.0.0.0/23", "10.0.2.0/24"]);
   });
 
   it("collapse covers exactly the union (property)", () => {
     fc.assert(
-      fc.property(fc.array(arbCidr, { minLength: 1, maxLength: 6 }), fc.nat({ max: 2 ** 32 - 1 }), (cidrs, probe) => {
-        const out = collapseCidrs(cidrs);
-        const ip = intToIp(probe);
-        const inInput = cidrs.some((c) => cidrContains(c, ip));
-        const inOutput = out.some((c) => cidrContains(c, ip));
-        // also probe the edges of every input block, where off-by-one errors live
-        for (const c of cidrs) {
-          const r = toRange(c);
-          for (const edge of [r.first - 1, r.first, r.last, r.last + 1].filter((v) => v >= 0 && v < 2 ** 32)) {
-            const e = intToIp(edge);
-            assert.equal(out.some((o) => cidrContains(o, e)), cidrs.some((i) => cidrContains(i, e)), `${c} edge ${e}`);
+      fc.property(
+        fc.array(arbCidr, { minLength: 1, maxLength: 6 }),
+        fc.nat({ max: 2 ** 32 - 1 }),
+        (cidrs, probe) => {
+          const out = collapseCidrs(cidrs);
+          const ip = intToIp(probe);
+          const inInput = cidrs.some((c) => cidrContains(c, ip));
+          const inOutput = out.some((c) => cidrContains(c, ip));
+          // also probe the edges of every input block, where off-by-one errors live
+          for (const c of cidrs) {
+            const r = toRange(c);
+            for (const edge of [r.first - 1, r.first, r.last, r.last + 1].filter(
+              (v) => v >= 0 && v < 2 ** 32,
+            )) {
+              const e = intToIp(edge);
+              assert.equal(
+                out.some((o) => cidrContains(o, e)),
+                cidrs.some((i) => cidrContains(i, e)),
+                `${c} edge ${e}`,
+              );
+            }
           }
-        }
-        assert.equal(inOutput, inInput);
-        // output blocks are disjoint and canonical
-        out.forEach((a, i) => out.slice(i + 1).forEach((b) => assert.equal(cidrsOverlap(a, b), false)));
-        out.forEach((c) => assert.ok(isIpv4Cidr(c), c));
-      }),
+          assert.equal(inOutput, inInput);
+          // output blocks are disjoint and canonical
+          out.forEach((a, i) => out.slice(i + 1).forEach((b) => assert.equal(cidrsOverlap(a, b), false)));
+          out.forEach((c) => assert.ok(isIpv4Cidr(c), c));
+        },
+      ),
     );
   });
 

@@ -14,7 +14,11 @@ describe("cluster network lookup (fake EKS/EC2 APIs)", () => {
   beforeEach(() => {
     world = sampleWorld();
     fake = installFakeAws(world);
-    clients = { region: "us-east-1", eks: new EKSClient({ region: "us-east-1" }), ec2: new EC2Client({ region: "us-east-1" }) };
+    clients = {
+      region: "us-east-1",
+      eks: new EKSClient({ region: "us-east-1" }),
+      ec2: new EC2Client({ region: "us-east-1" }),
+    };
   });
   afterEach(() => fake.restore());
 
@@ -34,7 +38,10 @@ describe("cluster network lookup (fake EKS/EC2 APIs)", () => {
   });
 
   it("lets overrides win over the lookups", async () => {
-    const net = await resolveClusterNetwork(config({ podCidrs: ["100.64.0.0/17", "100.64.128.0/17"], serviceCidrs: ["10.100.0.0/16"] }), clients);
+    const net = await resolveClusterNetwork(
+      config({ podCidrs: ["100.64.0.0/17", "100.64.128.0/17"], serviceCidrs: ["10.100.0.0/16"] }),
+      clients,
+    );
     assert.deepEqual(net.podCidrs, ["100.64.0.0/16"]);
     assert.deepEqual(net.serviceCidrs, ["10.100.0.0/16"]);
     assert.equal(net.serviceCidrsSource, "config");
@@ -42,11 +49,17 @@ describe("cluster network lookup (fake EKS/EC2 APIs)", () => {
   });
 
   it("rejects an unknown cluster with AWS's own words and the region", async () => {
-    await assert.rejects(resolveClusterNetwork(config({ clusterName: "prod-eu" }), clients), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /clusterName: "prod-eu" is not an EKS cluster in us-east-1 \(AWS: No cluster found for name: prod-eu\.\)/);
-      return true;
-    });
+    await assert.rejects(
+      resolveClusterNetwork(config({ clusterName: "prod-eu" }), clients),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(
+          err.message,
+          /clusterName: "prod-eu" is not an EKS cluster in us-east-1 \(AWS: No cluster found for name: prod-eu\.\)/,
+        );
+        return true;
+      },
+    );
   });
 
   it("rejects an IPv6 cluster as not supported yet", async () => {
@@ -63,9 +76,17 @@ describe("cluster network lookup (fake EKS/EC2 APIs)", () => {
 
   it("needs no AWS at all for a self-managed cluster given by its ranges", async () => {
     fake.restore();
-    const c = parseStackConfig({ sensorIps: ["192.168.50.5"], podCidrs: ["10.244.0.0/16"], serviceCidrs: ["10.96.0.0/12"], rpcapdPackage: "x.deb" });
+    const c = parseStackConfig({
+      sensorIps: ["192.168.50.5"],
+      podCidrs: ["10.244.0.0/16"],
+      serviceCidrs: ["10.96.0.0/12"],
+      rpcapdPackage: "x.deb",
+    });
     const net = await resolveClusterNetwork(c, clients);
-    assert.deepEqual([net.podCidrs, net.serviceCidrs, net.apiServer], [["10.244.0.0/16"], ["10.96.0.0/12"], undefined]);
+    assert.deepEqual(
+      [net.podCidrs, net.serviceCidrs, net.apiServer],
+      [["10.244.0.0/16"], ["10.96.0.0/12"], undefined],
+    );
     fake = installFakeAws(world);
   });
 });

@@ -27,17 +27,30 @@ describe("stack config", () => {
   });
 
   const cases: [string, Record<string, unknown>, string][] = [
-    ["malformed sensor IP", { sensorIps: ["10.0.200.10", "10.0.200.256"] }, 'sensorIps[1]: "10.0.200.256" is not an IPv4 address'],
+    [
+      "malformed sensor IP",
+      { sensorIps: ["10.0.200.10", "10.0.200.256"] },
+      'sensorIps[1]: "10.0.200.256" is not an IPv4 address',
+    ],
     ["no sensors", { sensorIps: [] }, "sensorIps: [] must list at least one sensor"],
     ["11 sensors", { sensorIps: Array.from({ length: 11 }, (_, i) => `10.0.200.${i + 1}`) }, "sensorIps: "],
     ["port out of range", { sensorPort: 70000 }, "sensorPort: 70000 must be between 1 and 65535"],
     ["port not an integer", { sensorPort: 20.5 }, "sensorPort: 20.5 must be an integer"],
     ["port as text", { sensorPort: "2003x" }, 'sensorPort: "2003x" must be an integer'],
     ["CIDR with host bits", { podCidrs: ["10.0.0.1/16"] }, 'podCidrs[0]: "10.0.0.1/16" is not an IPv4 CIDR'],
-    ["IPv6 service CIDR", { serviceCidrs: ["fd00::/108"] }, 'serviceCidrs[0]: "fd00::/108" is not an IPv4 CIDR'],
+    [
+      "IPv6 service CIDR",
+      { serviceCidrs: ["fd00::/108"] },
+      'serviceCidrs[0]: "fd00::/108" is not an IPv4 CIDR',
+    ],
     [
       "two mirror target kinds",
-      { mirrorTarget: { networkInterfaceId: "eni-0123456789abcdef0", gatewayLoadBalancerEndpointId: "vpce-0123456789abcdef0" } },
+      {
+        mirrorTarget: {
+          networkInterfaceId: "eni-0123456789abcdef0",
+          gatewayLoadBalancerEndpointId: "vpce-0123456789abcdef0",
+        },
+      },
       "mirrorTarget: ",
     ],
     ["unknown target kind", { mirrorTarget: { nlb: "x" } }, "mirrorTarget: unknown key(s) nlb"],
@@ -57,7 +70,8 @@ describe("stack config", () => {
   it("says both target kinds are exclusive", () => {
     const mirrorTarget = {
       networkInterfaceId: "eni-0123456789abcdef0",
-      networkLoadBalancerArn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/sensors/0123456789abcdef",
+      networkLoadBalancerArn:
+        "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/sensors/0123456789abcdef",
     };
     assert.deepEqual(problems({ ...valid, mirrorTarget }), [
       `mirrorTarget: ${JSON.stringify(mirrorTarget)} must set exactly one of networkInterfaceId, ` +
@@ -75,7 +89,12 @@ describe("stack config", () => {
   });
 
   it("accepts a self-managed cluster given by its ranges", () => {
-    const c = parseStackConfig({ sensorIps: ["192.168.50.5"], podCidrs: ["10.244.0.0/16"], serviceCidrs: ["10.96.0.0/12"], agentImage: `registry.example/rpcapd@sha256:${"a".repeat(64)}` });
+    const c = parseStackConfig({
+      sensorIps: ["192.168.50.5"],
+      podCidrs: ["10.244.0.0/16"],
+      serviceCidrs: ["10.96.0.0/12"],
+      agentImage: `registry.example/rpcapd@sha256:${"a".repeat(64)}`,
+    });
     assert.deepEqual(c.podCidrs, ["10.244.0.0/16"]);
   });
 });

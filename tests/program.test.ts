@@ -42,10 +42,22 @@ describe("program (Pulumi mocks + fake AWS)", function () {
   });
   afterEach(() => fake.restore());
 
-  const baseConfig = { clusterName: "demo", sensorIps: ["10.0.200.10", "10.0.200.11"], rpcapdPackage: "rpcapd_9.6.0_amd64.deb" };
+  const baseConfig = {
+    clusterName: "demo",
+    sensorIps: ["10.0.200.10", "10.0.200.11"],
+    rpcapdPackage: "rpcapd_9.6.0_amd64.deb",
+  };
   async function run(raw: Record<string, unknown>): Promise<StackOutputs> {
-    const clients = { region: world.region, eks: new EKSClient({ region: world.region }), ec2: new EC2Client({ region: world.region }) };
-    const outputs = await program.podPacketForwardingProgram(raw, { clients, projectDir: tmp, stagingRoot: path.join(tmp, "stage") });
+    const clients = {
+      region: world.region,
+      eks: new EKSClient({ region: world.region }),
+      ec2: new EC2Client({ region: world.region }),
+    };
+    const outputs = await program.podPacketForwardingProgram(raw, {
+      clients,
+      projectDir: tmp,
+      stagingRoot: path.join(tmp, "stage"),
+    });
     await promiseOf(outputs.agentImage);
     await settle();
     return outputs;
@@ -82,11 +94,19 @@ describe("program (Pulumi mocks + fake AWS)", function () {
       resources: unknown;
       readinessProbe: unknown;
     };
-    const env = Object.fromEntries(container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
-    assert.deepEqual(env, out.agentEnvironment);
-    assert.ok(container.env.some((e) => e.name === "NODE_NAME"), "NODE_NAME from the downward API");
+    const env = Object.fromEntries(
+      container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+    );
+    assert.deepEqual(env, { ...out.agentEnvironment, AGENT_NAMESPACE: "extrahop" });
+    assert.ok(
+      container.env.some((e) => e.name === "NODE_NAME"),
+      "NODE_NAME from the downward API",
+    );
     assert.equal(container.securityContext.privileged, false);
-    assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"], add: ["NET_ADMIN", "NET_RAW"] });
+    assert.deepEqual(container.securityContext.capabilities, {
+      drop: ["ALL"],
+      add: ["NET_ADMIN", "NET_RAW"],
+    });
     assert.ok(container.resources && container.readinessProbe);
     // The image is referenced by digest, from the ECR repository the program created.
     const repo = one("aws:ecr/repository:Repository");
@@ -95,7 +115,11 @@ describe("program (Pulumi mocks + fake AWS)", function () {
     const affinity = JSON.stringify(pod.affinity);
     assert.ok(affinity.includes('"key":"extrahop/norpcapd","operator":"DoesNotExist"'), affinity);
     assert.deepEqual(out.mirroredEnis, []);
-    assert.equal(ofType("aws:ec2/trafficMirrorTarget:TrafficMirrorTarget").length, 0, "no mirroring without mirrorTarget");
+    assert.equal(
+      ofType("aws:ec2/trafficMirrorTarget:TrafficMirrorTarget").length,
+      0,
+      "no mirroring without mirrorTarget",
+    );
   });
 
   it("creates an ECR repository with scan on push, immutable tags, a lifecycle policy, and pushes with ECR credentials", async () => {
@@ -115,24 +139,44 @@ describe("program (Pulumi mocks + fake AWS)", function () {
     assert.ok(fs.existsSync(path.join(image.build.context, "vendor", "rpcapd_9.6.0_amd64.deb")));
     assert.equal(image.build.platform, "linux/amd64");
     assert.equal(image.registry.username, "AWS");
-    assert.ok(recorder.invokes.some((i) => i.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken"));
+    assert.ok(
+      recorder.invokes.some((i) => i.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken"),
+    );
   });
 
   it("mirrors every interface ENI of the running workers and skips what AWS cannot mirror", async () => {
-    const out = await run({ ...baseConfig, mirrorTarget: { networkLoadBalancerArn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/sensors/0123456789abcdef" } });
+    const out = await run({
+      ...baseConfig,
+      mirrorTarget: {
+        networkLoadBalancerArn:
+          "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/sensors/0123456789abcdef",
+      },
+    });
     const expectedEnis = world.instances
-      .filter((i) => i.State?.Name === "running" && i.Tags?.some((t) => t.Key === "eks:cluster-name" && t.Value === "demo") && i.InstanceType !== "t2.medium")
-      .flatMap((i) => (i.NetworkInterfaces ?? []).filter((n) => n.InterfaceType === "interface").map((n) => n.NetworkInterfaceId));
+      .filter(
+        (i) =>
+          i.State?.Name === "running" &&
+          i.Tags?.some((t) => t.Key === "eks:cluster-name" && t.Value === "demo") &&
+          i.InstanceType !== "t2.medium",
+      )
+      .flatMap((i) =>
+        (i.NetworkInterfaces ?? [])
+          .filter((n) => n.InterfaceType === "interface")
+          .map((n) => n.NetworkInterfaceId),
+      );
     // node 1: primary + 1 secondary, node 2: primary + 2, node 3: primary + 1 (its trunk ENI is not mirrorable)
     assert.equal(expectedEnis.length, 7);
     assert.deepEqual([...out.mirroredEnis].sort(), [...expectedEnis].sort());
-    assert.deepEqual(
-      out.skippedMirrorSources.map((s) => [s.instanceType, s.reason]).sort(),
-      [["m5.2xlarge", "not-interface-type"], ["t2.medium", "unsupported-instance-type"]],
-    );
+    assert.deepEqual(out.skippedMirrorSources.map((s) => [s.instanceType, s.reason]).sort(), [
+      ["m5.2xlarge", "not-interface-type"],
+      ["t2.medium", "unsupported-instance-type"],
+    ]);
     assert.equal(out.agentEnvironment.VPC_MIRRORING, "true");
     const target = one("aws:ec2/trafficMirrorTarget:TrafficMirrorTarget").inputs;
-    assert.equal(target.networkLoadBalancerArn, "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/sensors/0123456789abcdef");
+    assert.equal(
+      target.networkLoadBalancerArn,
+      "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/sensors/0123456789abcdef",
+    );
     const filter = one("aws:ec2/trafficMirrorFilter:TrafficMirrorFilter");
     const rules = ofType("aws:ec2/trafficMirrorFilterRule:TrafficMirrorFilterRule");
     assert.ok(rules.length > 0 && rules.length <= 10, `rules: ${rules.length}`);
@@ -141,7 +185,9 @@ describe("program (Pulumi mocks + fake AWS)", function () {
     }
     // the sensors' traffic is excluded in both directions before anything is accepted
     for (const dir of ["egress", "ingress"]) {
-      const first = rules.filter((r) => r.inputs.trafficDirection === dir).sort((a, b) => Number(a.inputs.ruleNumber) - Number(b.inputs.ruleNumber))[0];
+      const first = rules
+        .filter((r) => r.inputs.trafficDirection === dir)
+        .sort((a, b) => Number(a.inputs.ruleNumber) - Number(b.inputs.ruleNumber))[0];
       assert.equal(first.inputs.ruleAction, "reject", `${dir} starts with the sensor exclusion`);
     }
     // sessions belong to the reconciler, never to Pulumi
@@ -150,12 +196,18 @@ describe("program (Pulumi mocks + fake AWS)", function () {
   });
 
   it("rejects a missing rpcapd package before registering anything", async () => {
-    await assert.rejects(run({ ...baseConfig, rpcapdPackage: "nope/rpcapd.deb" }), /rpcapdPackage: "nope\/rpcapd.deb" does not exist/);
+    await assert.rejects(
+      run({ ...baseConfig, rpcapdPackage: "nope/rpcapd.deb" }),
+      /rpcapdPackage: "nope\/rpcapd.deb" does not exist/,
+    );
     assert.equal(recorder.resources.length, 0);
   });
 
   it("rejects an unknown cluster and an IPv6 cluster before registering anything", async () => {
-    await assert.rejects(run({ ...baseConfig, clusterName: "prod" }), /clusterName: "prod" is not an EKS cluster in us-east-1/);
+    await assert.rejects(
+      run({ ...baseConfig, clusterName: "prod" }),
+      /clusterName: "prod" is not an EKS cluster in us-east-1/,
+    );
     world.clusters[0].kubernetesNetworkConfig = { ipFamily: "ipv6", serviceIpv6Cidr: "fd8c:3a4b:2c1d::/108" };
     await assert.rejects(run(baseConfig), /not supported yet/);
     assert.equal(recorder.resources.length, 0);

@@ -48,7 +48,11 @@ export class AgentImage extends pulumi.ComponentResource {
             {
               rulePriority: 1,
               description: `keep the last ${args.keepImages ?? 10} agent images`,
-              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: args.keepImages ?? 10 },
+              selection: {
+                tagStatus: "any",
+                countType: "imageCountMoreThan",
+                countNumber: args.keepImages ?? 10,
+              },
               action: { type: "expire" },
             },
           ],
@@ -67,7 +71,11 @@ export class AgentImage extends pulumi.ComponentResource {
           platform: args.platform,
           args: { RPCAPD_PACKAGE: args.context.packagePath },
         },
-        registry: { server: repository.repositoryUrl, username: auth.userName, password: pulumi.secret(auth.password) },
+        registry: {
+          server: repository.repositoryUrl,
+          username: auth.userName,
+          password: pulumi.secret(auth.password),
+        },
       },
       { parent: this },
     );

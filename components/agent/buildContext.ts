@@ -40,7 +40,9 @@ export function checkRpcapdPackage(packagePath: string, baseDir: string): string
     ]);
   }
   if (!stat.isFile() || stat.size === 0) {
-    throw new ConfigError([`rpcapdPackage: ${JSON.stringify(packagePath)} is not a non-empty file (resolved to ${resolved})`]);
+    throw new ConfigError([
+      `rpcapdPackage: ${JSON.stringify(packagePath)} is not a non-empty file (resolved to ${resolved})`,
+    ]);
   }
   return resolved;
 }
@@ -48,7 +50,9 @@ export function checkRpcapdPackage(packagePath: string, baseDir: string): string
 function listFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name]))
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name],
+    )
     .sort();
 }
 
@@ -56,12 +60,20 @@ function listFiles(dir: string): string[] {
  * Copies `agentDir` and the package into `<stagingRoot>/<hash>/`; idempotent (an existing folder of the same
  * hash is reused).
  */
-export function stageBuildContext(agentDir: string, rpcapdPackage: string, stagingRoot: string): StagedBuildContext {
+export function stageBuildContext(
+  agentDir: string,
+  rpcapdPackage: string,
+  stagingRoot: string,
+): StagedBuildContext {
   const files = listFiles(agentDir).filter((f) => !f.startsWith(`${VENDOR_DIR}${path.sep}`));
   const packagePath = path.posix.join(VENDOR_DIR, path.basename(rpcapdPackage));
   const hash = createHash("sha256");
   for (const f of files) {
-    hash.update(f).update("\0").update(fs.readFileSync(path.join(agentDir, f))).update("\0");
+    hash
+      .update(f)
+      .update("\0")
+      .update(fs.readFileSync(path.join(agentDir, f)))
+      .update("\0");
   }
   hash.update(packagePath).update("\0").update(fs.readFileSync(rpcapdPackage));
   const contentHash = hash.digest("hex").slice(0, 16);

@@ -8,8 +8,8 @@ import type { AgentEnvironment } from "./environment";
 
 /** Name and label value of the DaemonSet (the vendor's, so existing runbooks keep working). */
 export const AGENT_NAME = "extrahop-rpcapd";
-/** Where the agent writes its readiness marker once netfilter rules are in place and rpcapd runs. */
-export const AGENT_READY_FILE = "/run/extrahop/ready";
+/** Where the agent writes its readiness marker once its rules are in place and rpcapd runs (entrypoint's default). */
+export const AGENT_READY_FILE = "/tmp/ready";
 
 /** Inputs of the agent manifests. */
 export interface AgentManifestInputs {
@@ -39,11 +39,17 @@ export interface AgentManifests {
 
 /** Builds the agent's Kubernetes objects. */
 export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
-  const labels = { component: AGENT_NAME, "app.kubernetes.io/name": AGENT_NAME, "app.kubernetes.io/part-of": "pod-packet-forwarding" };
+  const labels = {
+    component: AGENT_NAME,
+    "app.kubernetes.io/name": AGENT_NAME,
+    "app.kubernetes.io/part-of": "pod-packet-forwarding",
+  };
   const metadata = { name: AGENT_NAME, namespace: inputs.namespace, labels };
   const env = [
     ...Object.entries(inputs.environment).map(([name, value]) => ({ name, value })),
     { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+    // The agent counts a node as a member only while an agent pod runs there; it finds them by namespace + label.
+    { name: "AGENT_NAMESPACE", value: inputs.namespace },
   ];
   return {
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: inputs.namespace, labels } },
@@ -119,7 +125,7 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
                   periodSeconds: 5,
                 },
                 volumeMounts: [
-                  { name: "run", mountPath: "/run/extrahop" },
+                  // State (rpcapd.ini, member lists) and the readiness marker; the root filesystem stays read-only.
                   { name: "tmp", mountPath: "/tmp" },
                   // Shared with kube-proxy so our iptables calls and theirs never interleave.
                   { name: "xtables-lock", mountPath: "/run/xtables.lock" },
@@ -127,8 +133,7 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
               },
             ],
             volumes: [
-              { name: "run", emptyDir: { medium: "Memory" } },
-              { name: "tmp", emptyDir: {} },
+              { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
               { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
             ],
           },

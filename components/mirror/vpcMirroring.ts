@@ -99,6 +99,10 @@ export class VpcMirroring extends pulumi.ComponentResource {
     this.targetId = target.id;
     this.filterId = filter.id;
     this.reconcileResult = reconciler.result;
-    this.registerOutputs({ targetId: this.targetId, filterId: this.filterId, reconcileResult: this.reconcileResult });
+    this.registerOutputs({
+      targetId: this.targetId,
+      filterId: this.filterId,
+      reconcileResult: this.reconcileResult,
+    });
   }
 }

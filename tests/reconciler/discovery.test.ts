@@ -77,6 +77,22 @@ describe("discoverFleet (fake EC2, sample account)", () => {
           "100.64.0.28",
           "subnet-0cc33dd44ee55ff66",
         ],
+        [
+          "i-00000000005e1a003",
+          "eni-000000000000a0030",
+          0,
+          "m5.2xlarge",
+          "10.0.32.13",
+          "subnet-0bb22cc33dd44ee55",
+        ],
+        [
+          "i-00000000005e1a003",
+          "eni-000000000000a0031",
+          1,
+          "m5.2xlarge",
+          "100.64.128.35",
+          "subnet-0dd44ee55ff660077",
+        ],
       ],
     );
     assert.equal(snap.sources[0].attachmentId, "eni-attach-000000000000a0010");
@@ -84,32 +100,42 @@ describe("discoverFleet (fake EC2, sample account)", () => {
     assert.deepEqual(fake.calls, { DescribeInstances: 1 });
   });
 
-  it("skips c6i.large and t2.medium workers as unsupported (AWS's list), naming the matching pattern", async () => {
+  it("skips the trunk ENI (security groups for pods) and the t2.medium worker, with reasons", async () => {
     const snap = await discoverFleet(ec2(), { clusterName: "demo" });
     assert.deepEqual(
       snap.skipped.map((s) => [s.instanceId, s.instanceType, s.networkInterfaceId, s.reason]),
       [
-        ["i-00000000005e1a003", "c6i.large", undefined, "unsupported-instance-type"],
+        ["i-00000000005e1a003", "m5.2xlarge", "eni-000000000000a003f", "not-interface-type"],
         ["i-00000000005e1a004", "t2.medium", undefined, "unsupported-instance-type"],
       ],
     );
+    assert.match(snap.skipped[0].detail, /is of type trunk/);
     assert.match(snap.skipped[1].detail, /t2\.medium \(matches unsupported pattern t2\.\*\)/);
   });
 
-  it("with a user list that allows c6i, mirrors its interface ENIs and skips its trunk ENI", async () => {
-    const snap = await discoverFleet(ec2(), { clusterName: "demo", unsupportedInstanceTypes: ["t2.*"] });
-    assert.deepEqual(
-      snap.sources.filter((s) => s.instanceId === "i-00000000005e1a003").map((s) => s.networkInterfaceId),
-      ["eni-000000000000a0030", "eni-000000000000a0031"],
-    );
+  it("skips a worker of a family the AWS guide excludes (c6i) as a whole instance", async () => {
+    world.instances[2].InstanceType = "c6i.large";
+    const snap = await discoverFleet(ec2(), { clusterName: "demo" });
     assert.deepEqual(
       snap.skipped.map((s) => [s.instanceId, s.networkInterfaceId, s.reason]),
       [
-        ["i-00000000005e1a003", "eni-000000000000a003f", "not-interface-type"],
+        ["i-00000000005e1a003", undefined, "unsupported-instance-type"],
         ["i-00000000005e1a004", undefined, "unsupported-instance-type"],
       ],
     );
-    assert.match(snap.skipped[0].detail, /is of type trunk/);
+    assert.match(snap.skipped[0].detail, /matches unsupported pattern c6i\.\*/);
+  });
+
+  it("a user list replaces the built-in one: [] mirrors the t2 worker too", async () => {
+    const snap = await discoverFleet(ec2(), { clusterName: "demo", unsupportedInstanceTypes: [] });
+    assert.deepEqual(
+      snap.sources.filter((s) => s.instanceId === "i-00000000005e1a004").map((s) => s.networkInterfaceId),
+      ["eni-000000000000a0040", "eni-000000000000a0041"],
+    );
+    assert.deepEqual(
+      snap.skipped.map((s) => s.reason),
+      ["not-interface-type"],
+    );
   });
 
   it("leaves out the terminated worker, the other cluster's node, the bastion and non-instance ENIs", async () => {

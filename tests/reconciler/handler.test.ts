@@ -32,8 +32,8 @@ describe("reconciler handler (fake EC2)", () => {
     assert.equal(s.trigger, "pulumi-create");
     assert.deepEqual(createdEnis(s), SAMPLE_SOURCES);
     assert.deepEqual(s.counts, {
-      desired: 5,
-      created: 5,
+      desired: 7,
+      created: 7,
       kept: 0,
       removed: 0,
       skipped: 2,
@@ -58,7 +58,7 @@ describe("reconciler handler (fake EC2)", () => {
         ],
       },
     ]);
-    // Calls: 1 DescribeInstances page, 1 DescribeTrafficMirrorSessions page, 5 creates.
+    // Calls: 1 DescribeInstances page, 1 DescribeTrafficMirrorSessions page, 7 creates.
     assert.deepEqual(h.fake.calls, {
       DescribeInstances: 1,
       DescribeTrafficMirrorSessions: 1,
@@ -88,9 +88,9 @@ describe("reconciler handler (fake EC2)", () => {
     const before = structuredClone(h.world.trafficMirrorSessions);
     const s = await h.summary(scheduled);
     assert.deepEqual(s.counts, {
-      desired: 5,
+      desired: 7,
       created: 0,
-      kept: 5,
+      kept: 7,
       removed: 0,
       skipped: 2,
       failed: 0,
@@ -107,7 +107,7 @@ describe("reconciler handler (fake EC2)", () => {
     const s = await h.summary(stateChange("i-00000000005e1a006", "running"));
     assert.equal(s.trigger, "instance-state");
     assert.deepEqual(createdEnis(s), ["eni-000000000000a060", "eni-000000000000a061"]);
-    assert.equal(s.counts.kept, 5);
+    assert.equal(s.counts.kept, 7);
   });
 
   it("secondary ENI attached later (CloudTrail AttachNetworkInterface): creates its session only", async () => {
@@ -157,16 +157,19 @@ describe("reconciler handler (fake EC2)", () => {
 
   it("unsupported instance type: skipped with reason, no create attempted for its ENIs", async () => {
     h = harness();
+    // Node 3 replaced by a c6i.large, a family the AWS guide lists as unavailable.
+    h.world.instances[2].InstanceType = "c6i.large";
     const s = await h.summary(scheduled);
     assert.deepEqual(
-      s.skipped.map((k) => [k.instanceId, k.reason]),
+      s.skipped.map((k) => [k.instanceId, k.instanceType, k.reason]),
       [
-        ["i-00000000005e1a003", "unsupported-instance-type"],
-        ["i-00000000005e1a004", "unsupported-instance-type"],
+        ["i-00000000005e1a003", "c6i.large", "unsupported-instance-type"],
+        ["i-00000000005e1a004", "t2.medium", "unsupported-instance-type"],
       ],
     );
     const attempted = h.mirror.createRequests.map((r) => r.NetworkInterfaceId);
     assert.ok(!attempted.some((e) => /a003|a004/.test(e ?? "")));
+    assert.deepEqual(createdEnis(s), SAMPLE_SOURCES.slice(0, 5));
   });
 
   it("an instance type our list misses: AWS's refusal is reported per ENI as failed with AWS's message", async () => {
@@ -175,32 +178,24 @@ describe("reconciler handler (fake EC2)", () => {
     assert.deepEqual(
       s.failed.map((f) => [f.networkInterfaceId, f.code]),
       [
-        ["eni-000000000000a0030", "InvalidParameterValue"],
-        ["eni-000000000000a0031", "InvalidParameterValue"],
         ["eni-000000000000a0040", "InvalidParameterValue"],
         ["eni-000000000000a0041", "InvalidParameterValue"],
       ],
     );
-    assert.match(s.failed[2].message, /instance type t2\.medium, which is not supported/);
+    assert.match(s.failed[0].message, /instance type t2\.medium, which is not supported/);
     assert.deepEqual(createdEnis(s), SAMPLE_SOURCES);
-    assert.equal(h.lines.filter((l) => l.decision === "failed").length, 4);
+    assert.equal(h.lines.filter((l) => l.decision === "failed").length, 2);
   });
 
   it("trunk ENI: skipped as not-interface-type; the node's interface ENIs are mirrored", async () => {
-    // As if AWS (the fake) and the user's list both accepted c6i.
-    h = harness({
-      env: { UNSUPPORTED_INSTANCE_TYPES: '["t2.*"]' },
-      mirroring: {
-        targets: { [TARGET]: { kind: "network-load-balancer" } },
-        unsupportedInstanceTypes: ["t2.*"],
-      },
-    });
+    h = harness();
     const s = await h.summary(scheduled);
     assert.deepEqual(
-      s.skipped
-        .filter((k) => k.reason === "not-interface-type")
-        .map((k) => [k.instanceId, k.networkInterfaceId]),
-      [["i-00000000005e1a003", "eni-000000000000a003f"]],
+      s.skipped.map((k) => [k.instanceId, k.networkInterfaceId, k.reason]),
+      [
+        ["i-00000000005e1a003", "eni-000000000000a003f", "not-interface-type"],
+        ["i-00000000005e1a004", undefined, "unsupported-instance-type"],
+      ],
     );
     assert.ok(
       createdEnis(s).includes("eni-000000000000a0030") && createdEnis(s).includes("eni-000000000000a0031"),
@@ -249,7 +244,7 @@ describe("reconciler handler (fake EC2)", () => {
     assert.equal(s.counts.removed, 0);
     await h.summary(pulumiEvent("delete"));
     assert.deepEqual(h.world.trafficMirrorSessions, theirs);
-    assert.equal(h.fake.calls.DeleteTrafficMirrorSession, 5);
+    assert.equal(h.fake.calls.DeleteTrafficMirrorSession, 7);
   });
 
   it("delete event (pulumi destroy): removes every owned session, whatever its ENI or config", async () => {
@@ -263,7 +258,7 @@ describe("reconciler handler (fake EC2)", () => {
     const s = await h.summary(pulumiEvent("delete"));
     assert.equal(s.mode, "cleanup");
     assert.equal(s.trigger, "pulumi-delete");
-    assert.equal(s.counts.removed, 6);
+    assert.equal(s.counts.removed, 8);
     assert.ok(s.removed.every((r) => r.reason === "cleanup"));
     assert.deepEqual(h.world.trafficMirrorSessions, []);
     assert.equal(h.fake.calls.DescribeInstances, 1, "cleanup does not need the fleet");
@@ -273,7 +268,7 @@ describe("reconciler handler (fake EC2)", () => {
     h = harness();
     await h.summary(pulumiEvent("create"));
     const s = await h.summary(pulumiEvent("update"), { SESSION_NUMBER: "20" });
-    assert.equal(s.counts.removed, 5);
+    assert.equal(s.counts.removed, 7);
     assert.ok(s.removed.every((r) => r.reason === "config-changed"));
     assert.deepEqual(createdEnis(s), SAMPLE_SOURCES);
     assert.ok(h.world.trafficMirrorSessions.every((x) => x.SessionNumber === 20));
@@ -312,9 +307,9 @@ describe("reconciler handler (fake EC2)", () => {
     assert.deepEqual(createdEnis(a), SAMPLE_SOURCES);
     assert.deepEqual(createdEnis(b), SAMPLE_SOURCES);
     assert.deepEqual(a.created, b.created, "the replayed token returns the same session ids");
-    assert.equal(h.mirror.createRequests.length, 10);
-    assert.equal(new Set(h.mirror.createRequests.map((r) => r.ClientToken)).size, 5);
-    assert.equal(h.world.trafficMirrorSessions.length, 5);
+    assert.equal(h.mirror.createRequests.length, 14);
+    assert.equal(new Set(h.mirror.createRequests.map((r) => r.ClientToken)).size, 7);
+    assert.equal(h.world.trafficMirrorSessions.length, 7);
     assert.ok(Object.values(h.owned()).every((ids) => ids.length === 1));
   });
 
@@ -333,7 +328,7 @@ describe("reconciler handler (fake EC2)", () => {
     });
     const [a, b] = await Promise.all([h.summary(pulumiEvent("delete")), h.summary(pulumiEvent("delete"))]);
     const reasons = [...a.removed, ...b.removed].map((r) => r.reason).sort();
-    assert.deepEqual(reasons, [...Array(5).fill("already-gone"), ...Array(5).fill("cleanup")]);
+    assert.deepEqual(reasons, [...Array(7).fill("already-gone"), ...Array(7).fill("cleanup")]);
     assert.equal(a.counts.failed + b.counts.failed, 0);
     assert.deepEqual(h.world.trafficMirrorSessions, []);
   });

@@ -26,6 +26,8 @@ export const SAMPLE_SOURCES = [
   "eni-000000000000a0020",
   "eni-000000000000a0021",
   "eni-000000000000a0022",
+  "eni-000000000000a0030",
+  "eni-000000000000a0031",
 ];
 
 export interface Harness {
