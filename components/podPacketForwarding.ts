@@ -153,8 +153,13 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
       ...k8sOpts,
       dependsOn: [sa, role],
     });
-    // The provider waits for the rollout (every scheduled pod Ready), like `kubectl wait --for=condition=Ready`.
-    new k8s.apps.v1.DaemonSet(`${name}-daemonset`, manifests.daemonSet, { ...k8sOpts, dependsOn: [binding] });
+    // The provider awaits the rollout (every scheduled pod Ready, pulumi-kubernetes#2953), like
+    // `kubectl wait --for=condition=Ready`; a node that cannot start the agent fails the update.
+    new k8s.apps.v1.DaemonSet(`${name}-daemonset`, manifests.daemonSet, {
+      ...k8sOpts,
+      dependsOn: [binding],
+      customTimeouts: { create: "10m", update: "10m" },
+    });
     this.daemonSet = { namespace: config.namespace, name: AGENT_NAME };
 
     this.sensorSteps = sensorSteps({

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { EKSClient } from "@aws-sdk/client-eks";
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 import { installFakeAws, type FakeAws } from "../sample/fakeAws";
 import { installPulumiMocks, settle, type MockRecorder, type RecordedResource } from "../sample/pulumiMocks";
 import { sampleWorld } from "../sample/sampleCluster";
@@ -120,6 +121,22 @@ describe("program (Pulumi mocks + fake AWS)", function () {
       0,
       "no mirroring without mirrorTarget",
     );
+  });
+
+  it("deploys with a kubeconfig built from DescribeCluster that authenticates with aws eks get-token", async () => {
+    await run(baseConfig);
+    const provider = one("pulumi:providers:kubernetes");
+    const kubeconfig = YAML.parse(String(provider.inputs.kubeconfig)) as {
+      clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+      users: { user: { exec: { command: string; args: string[] } } }[];
+    };
+    assert.equal(kubeconfig.clusters[0].cluster.server, world.clusters[0].endpoint);
+    assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], world.clusters[0].certificateAuthority?.data);
+    assert.deepEqual(kubeconfig.users[0].user.exec.command, "aws");
+    assert.deepEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "demo", "--region", "us-east-1", "--output", "json"]);
+    for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+      assert.ok(r.inputs.metadata, `${r.type} has metadata`);
+    }
   });
 
   it("creates an ECR repository with scan on push, immutable tags, a lifecycle policy, and pushes with ECR credentials", async () => {

@@ -11,7 +11,7 @@ import type { FleetSnapshot, MirrorSourceEni, SkippedSource } from "./types";
  * - `kubernetes.io/cluster/<name>` (value `owned` or `shared`): the Kubernetes AWS cloud provider's cluster tag.
  *   EKS managed node groups, Karpenter, eksctl and terraform-aws-eks self-managed groups all put it on nodes.
  * - `eks:cluster-name=<name>`: set by EKS managed node groups.
- * - `eks:eks-cluster-name=<name>`: set on instances EKS launches for Karpenter/Auto Mode style provisioning.
+ * - `eks:eks-cluster-name=<name>`: set by Karpenter v1 (it replaced `karpenter.sh/managed-by`) and EKS Auto Mode.
  */
 export function clusterTagKeys(clusterName: string): string[] {
   return [`kubernetes.io/cluster/${clusterName}`, "eks:cluster-name", "eks:eks-cluster-name"];

@@ -5,12 +5,25 @@
  * The SDK is bundled rather than taken from the runtime so the tested version is the deployed one.
  */
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync } from "esbuild";
 
-/** Repository root (this file is `components/reconciler/bundle.ts`). */
-const ROOT = path.resolve(__dirname, "..", "..");
+const ENTRY = path.join("lambda", "reconciler", "index.ts");
+
+/**
+ * Repository root: two levels up from this file when run from source (ts-node, Pulumi's default), three when run
+ * from `tsc`'s `bin/` output.
+ */
+function repoRoot(): string {
+  const candidates = [path.resolve(__dirname, "..", ".."), path.resolve(__dirname, "..", "..", "..")];
+  const root = candidates.find((c) => fs.existsSync(path.join(c, ENTRY)));
+  if (!root) {
+    throw new Error(`cannot find ${ENTRY} above ${__dirname} to bundle the reconciler Lambda`);
+  }
+  return root;
+}
 
 /** The bundled handler. */
 export interface ReconcilerBundle {
@@ -26,8 +39,8 @@ let cached: ReconcilerBundle | undefined;
 export function bundleReconciler(): ReconcilerBundle {
   if (!cached) {
     const result = buildSync({
-      absWorkingDir: ROOT,
-      entryPoints: ["lambda/reconciler/index.ts"],
+      absWorkingDir: repoRoot(),
+      entryPoints: [ENTRY],
       bundle: true,
       platform: "node",
       target: "node20",

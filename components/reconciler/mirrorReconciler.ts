@@ -231,7 +231,13 @@ export class MirrorReconciler extends pulumi.ComponentResource {
         lifecycleScope: "CRUD",
         input: pulumi.jsonStringify({ source: "pulumi", configHash, codeSha256: bundle.sha256 }),
       },
-      { parent: this, dependsOn: [fn, policy, logGroup, ...inheritedDependsOn(opts)] },
+      {
+        parent: this,
+        dependsOn: [fn, policy, logGroup, ...inheritedDependsOn(opts)],
+        // If it is ever replaced (e.g. a new function name), the old one's cleanup must run before the new one's
+        // reconcile, not after it (which would delete the sessions just created, until the next scheduled run).
+        deleteBeforeReplace: true,
+      },
     );
 
     // Every trigger depends on the Invocation: on destroy they are deleted first, then the Invocation's delete

@@ -75,7 +75,13 @@ export interface ReconcileSummary {
   /** ENI ids whose session was already right. */
   kept: string[];
   removed: { trafficMirrorSessionId: string; networkInterfaceId: string; reason: string }[];
-  skipped: { instanceId: string; networkInterfaceId?: string; reason: SkipReason; detail: string }[];
+  skipped: {
+    instanceId: string;
+    instanceType: string;
+    networkInterfaceId?: string;
+    reason: SkipReason;
+    detail: string;
+  }[];
   /** Calls AWS refused after the SDK's retries (e.g. an instance type AWS does not support); retried next run. */
   failed: { action: "create" | "remove"; networkInterfaceId: string; code: string; message: string }[];
   /** True when the run stopped early to stay within the Lambda timeout; the next run continues. */
@@ -183,6 +189,7 @@ export async function reconcile(
       case "skipped":
         summary.skipped.push({
           instanceId: d.instanceId,
+          instanceType: d.instanceType,
           networkInterfaceId: d.networkInterfaceId,
           reason: d.reason,
           detail: d.detail,

@@ -69,7 +69,12 @@ function markerCounts(buf: Buffer, prefix: string): Map<string, number> {
 /** A TCP "sensor": records every connection's bytes. */
 class Sink {
     readonly conns: Buffer[][] = [];
+    private closing = false;
     private server = net.createServer((s) => {
+        if (this.closing) {
+            s.destroy();
+            return;
+        }
         const chunks: Buffer[] = [];
         this.conns.push(chunks);
         s.on("data", (d) => chunks.push(d));
@@ -90,6 +95,7 @@ class Sink {
         return Buffer.concat(this.conns[i] ?? []);
     }
     close(): Promise<void> {
+        this.closing = true;
         for (const s of this.sockets) {
             s.destroy();
         }
@@ -121,6 +127,26 @@ function startProc(argv: string[], env: Record<string, string> = {}): Proc {
         child.on("close", (code, signal) => resolve({ code, signal })),
     );
     return { child, stderr: () => stderr, exited };
+}
+
+/** TERM, then (after graceMs) KILL the process and everything it started; resolves when it has exited. */
+async function stopProc(p: Proc, graceMs = 5000): Promise<void> {
+    if (p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) {
+        return;
+    }
+    const tree = descendants(p.child.pid);
+    p.child.kill("SIGTERM");
+    const done = await Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+    for (const pid of [p.child.pid, ...tree, ...descendants(p.child.pid)]) {
+        if (!done || alive(pid)) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
+    }
+    await p.exited;
 }
 
 function descendants(pid: number): number[] {
@@ -194,12 +220,7 @@ describe("rpcapd stand-in (tests/agent/rpcapd-standin.sh)", function () {
 
     function standin(args: string[], env: Record<string, string> = {}): Proc {
         const p = startProc([STANDIN, ...args], { RPCAPD_STANDIN_RETRY: "0.3", ...env });
-        cleanups.push(async () => {
-            if (p.child.exitCode === null && p.child.signalCode === null) {
-                p.child.kill("SIGKILL");
-                await p.exited;
-            }
-        });
+        cleanups.push(() => stopProc(p));
         return p;
     }
     async function sink(): Promise<Sink> {
@@ -316,18 +337,10 @@ describe("rpcapd stand-in (tests/agent/rpcapd-standin.sh)", function () {
         await exec(inNs(["ip", "link", "set", "capa", "up"]));
         await exec(inNs(["ip", "link", "set", "capb", "up"]));
         const listener = startProc(inNs(["socat", "-u", "TCP-LISTEN:2003,reuseaddr", "OPEN:/dev/null"]));
-        cleanups.push(async () => {
-            listener.child.kill("SIGKILL");
-            await listener.exited;
-        });
+        cleanups.push(() => stopProc(listener));
         await new Promise((r) => setTimeout(r, 300));
         const p = startProc(inNs([STANDIN, "-i", "capa", "-a", "127.0.0.1,2003", "-F", "ip"]), { RPCAPD_STANDIN_RETRY: "0.3" });
-        cleanups.push(async () => {
-            if (p.child.exitCode === null) {
-                p.child.kill("SIGKILL");
-                await p.exited;
-            }
-        });
+        cleanups.push(() => stopProc(p));
         await waitFor("the capture to start", () => /connected, capturing on capa/.test(p.stderr()));
         await new Promise((r) => setTimeout(r, 300));
         await exec(inNs(["ip", "link", "del", "capa"]));
@@ -512,10 +525,7 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
 
         it("the entrypoint streams pcap to the sensor and exits 0 on SIGTERM", async () => {
             const listener = startProc(["ip", "netns", "exec", sensorNs, "socat", "-u", "TCP-LISTEN:2003,reuseaddr", `OPEN:${sensorFile},creat,trunc`]);
-            cleanups.push(async () => {
-                listener.child.kill("SIGKILL");
-                await listener.exited;
-            });
+            cleanups.push(() => stopProc(listener));
             await new Promise((r) => setTimeout(r, 300));
             const h = await startInImage({ image: sim, netns: ns, entrypoint: true, cmd: [], env });
             cleanups.push(async () => {

@@ -205,15 +205,28 @@ client_loop() {
     done
 }
 
+# Stops the client loops if the main process disappears without stopping them (SIGKILL), so that no
+# session keeps streaming behind a dead stand-in.
+watchdog() {
+    while kill -0 "$RPCAPD_STANDIN_MAIN" 2>/dev/null; do sleep 1; done
+    for p in "$@"; do kill -TERM "$p" 2>/dev/null || :; done
+}
+
 pids=""
+watchdog_pid=""
 start_clients() {
     for c in $clients; do
         client_loop "$c" &
         pids="$pids $!"
     done
+    # shellcheck disable=SC2086 # one argument per pid
+    watchdog $pids &
+    watchdog_pid=$!
     log "capturing on $device for $(printf '%s' "$clients" | tr '\n' ' ')${filter:+with filter: $filter}"
 }
 stop_clients() {
+    if [ -n "$watchdog_pid" ]; then kill -TERM "$watchdog_pid" 2>/dev/null || :; fi
+    watchdog_pid=""
     for p in $pids; do kill -TERM "$p" 2>/dev/null || :; done
     for p in $pids; do wait "$p" 2>/dev/null || :; done
     pids=""

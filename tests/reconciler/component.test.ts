@@ -27,6 +27,7 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
   let mod: typeof ReconcilerModule;
   /** name -> names of the resources it explicitly depends on (captured by a transformation). */
   let deps: Record<string, string[]>;
+  const deleteBeforeReplace: string[] = [];
   let component: ReconcilerModule.MirrorReconciler;
 
   before(async () => {
@@ -51,6 +52,9 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
         transformations: [
           (a) => {
             byResource.set(a.resource, a.name);
+            if ((a.opts as pulumi.CustomResourceOptions).deleteBeforeReplace) {
+              deleteBeforeReplace.push(a.name);
+            }
             const d = a.opts.dependsOn;
             const list = (Array.isArray(d) ? d : d ? [d] : []) as pulumi.Resource[];
             // Names are resolved lazily: dependencies are registered before their dependents.
@@ -258,6 +262,11 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
     }
     assert.deepEqual(deps["mirror-reconcile"], ["mirror-fn", "mirror-logs", "mirror-policy"]);
     assert.deepEqual(deps["mirror-fn"], ["mirror-logs", "mirror-policy"]);
+    assert.deepEqual(
+      deleteBeforeReplace,
+      ["mirror-reconcile"],
+      "a replaced Invocation cleans up before it reconciles",
+    );
   });
 
   it("bundles the handler deterministically with esbuild", async () => {
@@ -283,6 +292,33 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
       logLevel: "silent",
     });
     assert.equal(again.outputFiles[0].text, a.code);
+  });
+
+  it("the bundle loads on its own and exports the handler (which validates its environment first)", async () => {
+    const { bundleReconciler } = await import("../../components/reconciler/bundle");
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-bundle-"));
+    try {
+      const file = path.join(dir, "index.js");
+      fs.writeFileSync(file, bundleReconciler().code);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const loaded = require(file) as { handler: (e: unknown, c: unknown) => Promise<unknown> };
+      assert.equal(typeof loaded.handler, "function");
+      const saved = { ...process.env };
+      try {
+        delete process.env.CLUSTER_NAME;
+        await assert.rejects(
+          loaded.handler({}, { getRemainingTimeInMillis: () => 900_000 }),
+          /CLUSTER_NAME is required/,
+        );
+      } finally {
+        process.env = saved;
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects bad arguments before creating anything, naming the argument", () => {

@@ -2,7 +2,9 @@
  * The reconciler handler against the fake EC2 (sample account, paginated answers, AWS's limit errors).
  */
 import { strict as assert } from "node:assert";
+import { CreateTrafficMirrorSessionCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { OWNER_TAG_KEY } from "../../lambda/reconciler/config";
+import { makeHandler } from "../../lambda/reconciler/index";
 import type { ReconcileSummary } from "../../lambda/reconciler/reconcile";
 import { syntheticFleet } from "../../sample/sampleCluster";
 import {
@@ -62,7 +64,7 @@ describe("reconciler handler (fake EC2)", () => {
     assert.deepEqual(h.fake.calls, {
       DescribeInstances: 1,
       DescribeTrafficMirrorSessions: 1,
-      CreateTrafficMirrorSession: 5,
+      CreateTrafficMirrorSession: 7,
     });
   });
 
@@ -74,7 +76,7 @@ describe("reconciler handler (fake EC2)", () => {
     assert.equal(by("skipped").length, s.counts.skipped);
     assert.deepEqual(
       by("skipped").map((l) => ("reason" in l ? l.reason : "")),
-      ["unsupported-instance-type", "unsupported-instance-type"],
+      ["not-interface-type", "unsupported-instance-type"],
     );
     assert.equal(by("summary").length, 1);
     assert.ok(h.lines.every((l) => l.trigger === "schedule"));
@@ -152,7 +154,51 @@ describe("reconciler handler (fake EC2)", () => {
         gone["eni-000000000000a0022"][0],
       ].sort(),
     );
-    assert.deepEqual(Object.keys(h.owned()).sort(), ["eni-000000000000a0010", "eni-000000000000a0011"]);
+    assert.deepEqual(Object.keys(h.owned()).sort(), [
+      "eni-000000000000a0010",
+      "eni-000000000000a0011",
+      "eni-000000000000a0030",
+      "eni-000000000000a0031",
+    ]);
+  });
+
+  it("node stopped then started: sessions removed, then recreated under a fresh ClientToken", async () => {
+    h = harness();
+    await h.summary(scheduled);
+    const node = h.world.instances[0];
+    const before = h.owned();
+    node.State = { Code: 80, Name: "stopped" };
+    const stopped = await h.summary(stateChange("i-00000000005e1a001", "stopped"));
+    assert.deepEqual(stopped.removed.map((r) => r.networkInterfaceId).sort(), [
+      "eni-000000000000a0010",
+      "eni-000000000000a0011",
+    ]);
+    node.State = { Code: 16, Name: "running" };
+    node.LaunchTime = new Date("2026-11-26T18:00:00Z");
+    const started = await h.summary(stateChange("i-00000000005e1a001", "running"));
+    assert.deepEqual(createdEnis(started), ["eni-000000000000a0010", "eni-000000000000a0011"]);
+    const after = h.owned();
+    assert.notEqual(
+      after["eni-000000000000a0010"][0],
+      before["eni-000000000000a0010"][0],
+      "a real new session, not the deleted one",
+    );
+    assert.ok(
+      started.created.every((c) =>
+        h.world.trafficMirrorSessions.some((x) => x.TrafficMirrorSessionId === c.trafficMirrorSessionId),
+      ),
+    );
+    // Why the launch time is in the token: AWS (and the fake) answer a replayed token with the original, deleted session.
+    const firstToken = h.mirror.createRequests.find((r) => r.NetworkInterfaceId === "eni-000000000000a0010")!;
+    const replay = await new EC2Client({ region: "us-east-1" }).send(
+      new CreateTrafficMirrorSessionCommand(firstToken),
+    );
+    assert.equal(replay.TrafficMirrorSession?.TrafficMirrorSessionId, before["eni-000000000000a0010"][0]);
+    assert.ok(
+      !h.world.trafficMirrorSessions.some(
+        (x) => x.TrafficMirrorSessionId === before["eni-000000000000a0010"][0],
+      ),
+    );
   });
 
   it("unsupported instance type: skipped with reason, no create attempted for its ENIs", async () => {
@@ -282,7 +328,7 @@ describe("reconciler handler (fake EC2)", () => {
       first.failed.map((f) => f.code),
       ["RequestLimitExceeded"],
     );
-    assert.equal(first.counts.created, 4);
+    assert.equal(first.counts.created, 6);
     const second = await h.summary(scheduled);
     assert.deepEqual(createdEnis(second), [first.failed[0].networkInterfaceId]);
     assert.deepEqual(Object.keys(h.owned()).sort(), SAMPLE_SOURCES);
@@ -362,6 +408,21 @@ describe("reconciler handler (fake EC2)", () => {
     );
     assert.match(limited[0].detail, /Network Load Balancer \(UDP 4789\) or Gateway Load Balancer endpoint/);
     assert.equal(s.counts.failed, 0);
+  });
+
+  it("near the Lambda timeout: stops calling AWS, defers the rest and says the run is incomplete", async () => {
+    h = harness();
+    const handler = makeHandler({
+      ec2: new EC2Client({ region: "us-east-1" }),
+      env: h.env,
+      log: () => undefined,
+    });
+    const s = (await handler(scheduled, { getRemainingTimeInMillis: () => 15_000 })) as ReconcileSummary;
+    assert.equal(s.incomplete, true);
+    assert.deepEqual([s.counts.created, s.counts.deferred], [0, 7]);
+    assert.equal(h.fake.calls.CreateTrafficMirrorSession, undefined);
+    const next = await h.summary(scheduled);
+    assert.deepEqual([next.counts.created, next.incomplete], [7, false]);
   });
 
   it("rejects a bad environment with every problem named", async () => {

@@ -52,10 +52,13 @@ export function buildAgentImage(opts: BuildAgentImageOptions): Promise<AgentImag
     return p;
 }
 
-/** Stages agent/ plus the vendor package into a fresh build context; returns its directory. */
+/**
+ * Stages agent/ plus the vendor package into a fresh build context (unique per call, so concurrent test
+ * processes never share one); returns its directory. The caller removes it.
+ */
 export function stageContext(agentDir: string, packageFile: string, name: string): string {
-    const ctx = path.join(WORK_DIR, "contexts", name);
-    fs.rmSync(ctx, { recursive: true, force: true });
+    fs.mkdirSync(path.join(WORK_DIR, "contexts"), { recursive: true });
+    const ctx = fs.mkdtempSync(path.join(WORK_DIR, "contexts", `${name}-`));
     fs.mkdirSync(path.join(ctx, "vendor"), { recursive: true });
     for (const entry of fs.readdirSync(agentDir, { withFileTypes: true })) {
         if (entry.isFile()) {
@@ -98,7 +101,7 @@ async function build(opts: BuildAgentImageOptions): Promise<AgentImage> {
             ctx,
         ],
         { echo: opts.echo, timeoutMs: 900_000 },
-    );
+    ).finally(() => fs.rmSync(ctx, { recursive: true, force: true }));
     if (!(await imageExists(tag))) {
         throw new Error(`buildah reported success but ${tag} is not in the store`);
     }
@@ -126,9 +129,8 @@ export function buildSimImage(opts: BuildAgentImageOptions): Promise<string> {
             const agent = await buildAgentImage(opts);
             return buildMutex.run(async () => {
                 const tag = `localhost/ppf-agent-sim:test-${opts.packageKind}`;
-                const ctx = path.join(WORK_DIR, "contexts", `sim-${opts.packageKind}`);
-                fs.rmSync(ctx, { recursive: true, force: true });
-                fs.mkdirSync(ctx, { recursive: true });
+                fs.mkdirSync(path.join(WORK_DIR, "contexts"), { recursive: true });
+                const ctx = fs.mkdtempSync(path.join(WORK_DIR, "contexts", `sim-${opts.packageKind}-`));
                 fs.writeFileSync(
                     path.join(ctx, "Containerfile"),
                     [
@@ -143,7 +145,7 @@ export function buildSimImage(opts: BuildAgentImageOptions): Promise<string> {
                 await buildah(
                     ["bud", "--isolation", "chroot", "--layers", "--pull=never", "-f", path.join(ctx, "Containerfile"), "-t", tag, ctx],
                     { echo: opts.echo, timeoutMs: 900_000 },
-                );
+                ).finally(() => fs.rmSync(ctx, { recursive: true, force: true }));
                 return tag;
             });
         })();

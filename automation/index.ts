@@ -1,0 +1,54 @@
+/**
+ * Embedding API of pod-packet-forwarding: deploy the program from another Node program (a portal, a CI job)
+ * through the Pulumi Automation API. See docs/embedding.md.
+ *
+ * ```ts
+ * import { up } from "pod-packet-forwarding/automation";
+ * const result = await up({ stack: "prod", region: "us-east-1", config: { clusterName: "prod", sensorIps: ["10.0.200.10"], rpcapdPackage: "/srv/rpcapd.deb" }, onProgress: console.log });
+ * console.log(result.outputs.agentEnvironment, result.changes);
+ * ```
+ */
+export {
+  createEmbeddingApi,
+  destroy,
+  openLocalStack,
+  outputs,
+  preview,
+  up,
+  StackOperationError,
+  type ApiDependencies,
+  type DeployOptions,
+  type DestroyOptions,
+  type DestroyResult,
+  type EmbeddingApi,
+  type EngineOptions,
+  type OpenStackRequest,
+  type PreviewResult,
+  type StackHandle,
+  type StackOpener,
+  type StackOptions,
+  type UpResult,
+} from "./api";
+export { BackendError, defaultHome, resolveBackend, type BackendOptions, type ResolvedBackend } from "./backend";
+export {
+  ConfigError,
+  ConfigFileError,
+  PROJECT_NAME,
+  readConfigFile,
+  toStackConfigMap,
+  validateConfig,
+  type ConfigFile,
+  type PodPacketForwardingConfig,
+} from "./config";
+export { OutputsError, parseOutputs, type DeployedOutputs } from "./outputs";
+export { stackProgram } from "./program";
+export {
+  summarize,
+  toProgressEvent,
+  type ChangeSummary,
+  type DiagnosticProgress,
+  type ProgressEvent,
+  type ResourceProgress,
+  type SummaryProgress,
+} from "./progress";
+export { locatePulumiCli, MINIMUM_PULUMI_VERSION, PULUMI_INSTALL_URL, PulumiCliError } from "./pulumiCli";
