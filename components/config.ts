@@ -139,8 +139,8 @@ export const stackConfigSchema = z
         z
           .string()
           .regex(
-            /^[a-z0-9*-]+\.[a-z0-9*-]+$/,
-            "must be an instance type or pattern such as t2.* or *.metal*",
+            /^[a-z0-9*-]+\.[a-z0-9.*-]+$/,
+            "must be an instance type or pattern such as t2.*, *.metal* or m7i.metal-24xl",
           ),
       )
       .optional(),
