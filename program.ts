@@ -34,6 +34,8 @@ export interface ProgramOptions {
   stagingRoot?: string;
   /** Name of the component (and prefix of every resource). Default `pod-packet-forwarding`. */
   name?: string;
+  /** Parent of the component, when the program runs inside another component (the plugin's `ClusterForwarding`). */
+  parent?: pulumi.Resource;
 }
 
 /** The stack outputs: what a person acts on after `pulumi up`. */
@@ -138,7 +140,7 @@ export async function podPacketForwardingProgram(
     mirrorFilterPlan,
     buildContext,
     kubeconfig: pulumi.secret(kubeconfig),
-  });
+  }, { parent: options.parent });
   return {
     podCidrs: ppf.podCidrs,
     serviceCidrs: ppf.serviceCidrs,

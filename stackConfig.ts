@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /** Keys whose values are strings; every other key holds JSON (lists, objects, numbers). */
-const STRING_KEYS = new Set([
+export const STRING_KEYS: ReadonlySet<string> = new Set([
   "clusterName",
   "rpcapdPackage",
   "agentImage",

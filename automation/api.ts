@@ -216,12 +216,18 @@ export function createEmbeddingApi(deps: Partial<ApiDependencies> = {}): Embeddi
   }
 
   /** Everything before the engine runs: validation first, then backend, CLI, stack, config. */
-  async function prepare(options: StackOptions, config: PodPacketForwardingConfig | undefined, create: boolean): Promise<Prepared> {
+  async function prepare(
+    options: StackOptions,
+    config: PodPacketForwardingConfig | undefined,
+    create: boolean,
+  ): Promise<Prepared> {
     const env = options.env ?? process.env;
     const projectDir = path.resolve(options.projectDir ?? process.cwd());
     const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(options.stack)) {
-      throw new ConfigError([`stack: ${JSON.stringify(options.stack)} is not a stack name (letters, digits, - _ . and /)`]);
+      throw new ConfigError([
+        `stack: ${JSON.stringify(options.stack)} is not a stack name (letters, digits, - _ . and /)`,
+      ]);
     }
     if (config !== undefined) {
       const parsed = validateConfig(config, projectDir);
@@ -242,7 +248,11 @@ export function createEmbeddingApi(deps: Partial<ApiDependencies> = {}): Embeddi
       handle = await openStack({ stack: options.stack, program, backend, cli, create });
     } catch (err) {
       if (err instanceof StackNotFoundError) {
-        throw new StackOperationError("select", options.stack, `no stack named ${options.stack} in ${backend.url}`);
+        throw new StackOperationError(
+          "select",
+          options.stack,
+          `no stack named ${options.stack} in ${backend.url}`,
+        );
       }
       throw mapCliError(err);
     }
@@ -272,7 +282,12 @@ export function createEmbeddingApi(deps: Partial<ApiDependencies> = {}): Embeddi
   }
 
   /** Runs an engine operation, mapping its failure to ConfigError / PulumiCliError / StackOperationError. */
-  async function run<T>(operation: string, stack: string, prepared: Prepared, fn: () => Promise<T>): Promise<T> {
+  async function run<T>(
+    operation: string,
+    stack: string,
+    prepared: Prepared,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await fn();
     } catch (err) {
@@ -281,7 +296,11 @@ export function createEmbeddingApi(deps: Partial<ApiDependencies> = {}): Embeddi
         throw configError;
       }
       if (err instanceof ConcurrentUpdateError) {
-        throw new StackOperationError(operation, stack, "another update of this stack is in progress (wait for it, or run `pulumi cancel` if it died)");
+        throw new StackOperationError(
+          operation,
+          stack,
+          "another update of this stack is in progress (wait for it, or run `pulumi cancel` if it died)",
+        );
       }
       const mapped = mapCliError(err);
       if (mapped !== err) {
@@ -306,7 +325,11 @@ export function createEmbeddingApi(deps: Partial<ApiDependencies> = {}): Embeddi
       serialized(async () => {
         const p = await prepare(options, options.config, true);
         const result = await run("up", options.stack, p, () => p.handle.up(p.engine));
-        return { stack: options.stack, changes: summarize(result.summary.resourceChanges), outputs: parseOutputs(options.stack, result.outputs) };
+        return {
+          stack: options.stack,
+          changes: summarize(result.summary.resourceChanges),
+          outputs: parseOutputs(options.stack, result.outputs),
+        };
       }),
     destroy: (options) =>
       serialized(async () => {
@@ -324,7 +347,10 @@ export function createEmbeddingApi(deps: Partial<ApiDependencies> = {}): Embeddi
 
 /** The last lines of a CLI error (its message holds the whole output). */
 function lastLines(message: string, n = 8): string {
-  const lines = message.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
+  const lines = message
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== "");
   return lines.slice(-n).join("\n");
 }
 

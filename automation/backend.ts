@@ -66,7 +66,8 @@ export function resolveBackend(options: BackendOptions = {}): ResolvedBackend {
   const stateDir = local ? path.join(home, "state") : fileBackendDir(options.backendUrl as string);
   const url = local ? `file://${stateDir}` : (options.backendUrl as string);
   const usesPassphrase =
-    !isServiceBackend(url) && (options.secretsProvider === undefined || options.secretsProvider === "passphrase");
+    !isServiceBackend(url) &&
+    (options.secretsProvider === undefined || options.secretsProvider === "passphrase");
   const envVars: Record<string, string> = { PULUMI_BACKEND_URL: url, PULUMI_SKIP_UPDATE_CHECK: "true" };
   if (usesPassphrase) {
     if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) {

@@ -4,6 +4,7 @@
  * Progress goes to stderr, results to stdout (JSON with --json, and always for `outputs`), so CI can capture
  * the results cleanly. Exit codes are listed in `EXIT` and in the help text.
  */
+import * as path from "node:path";
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../components/config";
@@ -76,7 +77,8 @@ Commands:
 Options:
   -s, --stack NAME            stack to operate on (required)
   -c, --config-file FILE      stack config as JSON (.json) or YAML: the config keys (clusterName, sensorIps, ...),
-                              or a Pulumi.<stack>.yaml; required for preview and up, optional for destroy
+                              or a Pulumi.<stack>.yaml; required for preview and up, optional for destroy;
+                              a relative rpcapdPackage is relative to this file's folder
   -r, --region REGION         AWS region (default: aws:region of the config file, then AWS_REGION, AWS_DEFAULT_REGION)
       --backend URL           state backend, e.g. s3://bucket/prefix or https://api.pulumi.com
                               (default: file://${defaultHome(env)}/state; PPF_HOME moves it)
@@ -128,7 +130,9 @@ export function parseCliArgs(argv: string[]): CliInvocation {
   }
   const command = positionals[0] as Command;
   if (!COMMANDS.includes(command)) {
-    throw new UsageError(`unknown command ${JSON.stringify(positionals[0])}: use one of ${COMMANDS.join(", ")}`);
+    throw new UsageError(
+      `unknown command ${JSON.stringify(positionals[0])}: use one of ${COMMANDS.join(", ")}`,
+    );
   }
   if (!base.stack) {
     throw new UsageError("--stack is required");
@@ -195,7 +199,12 @@ export function renderProgress(event: ProgressEvent): string | undefined {
         return undefined;
       }
       const verbs = VERBS[event.operation] ?? [event.operation, event.operation, event.operation];
-      const verb = { planned: verbs[0], started: verbs[1], finished: verbs[2], failed: `FAILED to ${verbs[0]}` }[event.phase];
+      const verb = {
+        planned: verbs[0],
+        started: verbs[1],
+        finished: verbs[2],
+        failed: `FAILED to ${verbs[0]}`,
+      }[event.phase];
       const diffs = event.diffs.length && event.phase !== "finished" ? ` [${event.diffs.join(", ")}]` : "";
       return `  ${verb.padEnd(13)} ${event.type}  ${event.name}${diffs}`;
     }
@@ -220,7 +229,9 @@ export function describeChanges(changes: ChangeSummary, tense: "plan" | "done"):
     [changes.replace, "to replace", "replaced"],
     [changes.delete, "to delete", "deleted"],
   ];
-  const parts = counts.filter(([n]) => n > 0).map(([n, plan, done]) => `${n} ${tense === "plan" ? plan : done}`);
+  const parts = counts
+    .filter(([n]) => n > 0)
+    .map(([n, plan, done]) => `${n} ${tense === "plan" ? plan : done}`);
   const unchanged = changes.same ? `${changes.same} unchanged` : "";
   return [...parts, unchanged].filter(Boolean).join(", ") || "no changes";
 }
@@ -257,7 +268,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const needsConfirmation = (inv.command === "up" || inv.command === "destroy") && !inv.yes;
   if (needsConfirmation && !io.ask) {
-    io.stderr(`error: refusing to ${inv.command} stack ${inv.stack} without confirmation: there is no terminal to ask on; pass --yes`);
+    io.stderr(
+      `error: refusing to ${inv.command} stack ${inv.stack} without confirmation: there is no terminal to ask on; pass --yes`,
+    );
     return EXIT.usage;
   }
   const api = io.api ?? createEmbeddingApi();
@@ -268,6 +281,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const base: StackOptions = {
       stack: inv.stack as string,
       region: inv.region ?? file?.region,
+      // A relative rpcapdPackage in the file is relative to the file, as in a stack file next to Pulumi.yaml.
+      projectDir: inv.configFile ? path.dirname(path.resolve(inv.configFile)) : undefined,
       backendUrl: inv.backend,
       secretsProvider: inv.secretsProvider,
       env: io.env,
@@ -279,11 +294,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       },
     };
-    const print = (human: string, json: unknown) => io.stdout(inv.json ? JSON.stringify(json, null, 2) : human);
+    const print = (human: string, json: unknown) =>
+      io.stdout(inv.json ? JSON.stringify(json, null, 2) : human);
     switch (inv.command) {
       case "preview": {
         io.stderr(`Previewing stack ${inv.stack}...`);
-        const result = await api.preview({ ...base, config: fileConfig ?? ({} as PodPacketForwardingConfig) });
+        const result = await api.preview({
+          ...base,
+          config: fileConfig ?? ({} as PodPacketForwardingConfig),
+        });
         print(`Preview of stack ${inv.stack}: ${describeChanges(result.changes, "plan")}`, result);
         return EXIT.ok;
       }
@@ -294,7 +313,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           const plan = await api.preview({ ...base, config });
           io.stderr(`Plan for stack ${inv.stack}: ${describeChanges(plan.changes, "plan")}`);
           if (plan.changes.changed > 0) {
-            const answer = await (io.ask as NonNullable<CliIo["ask"]>)(`Apply these changes to stack ${inv.stack}? [y/N] `);
+            const answer = await (io.ask as NonNullable<CliIo["ask"]>)(
+              `Apply these changes to stack ${inv.stack}? [y/N] `,
+            );
             if (!/^y(es)?$/i.test(answer.trim())) {
               io.stderr("Not confirmed: nothing was changed.");
               return EXIT.declined;
@@ -303,7 +324,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         io.stderr(`Updating stack ${inv.stack}...`);
         const result = await api.up({ ...base, config });
-        print(`Stack ${inv.stack} updated: ${describeChanges(result.changes, "done")}\n${describeOutputs(result.outputs)}`, result);
+        print(
+          `Stack ${inv.stack} updated: ${describeChanges(result.changes, "done")}\n${describeOutputs(result.outputs)}`,
+          result,
+        );
         return EXIT.ok;
       }
       case "destroy": {

@@ -2,13 +2,19 @@
  * The embedding API's configuration: the same keys and the same validation as the stack config
  * (`components/config.ts`), plus the conversion to the stack's config map and the config file reader of the CLI.
  */
+import { STRING_KEYS } from "../stackConfig";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 import type { z } from "zod";
 import { checkRpcapdPackage } from "../components/agent/buildContext";
-import { ConfigError, parseStackConfig, type StackConfig, type stackConfigSchema } from "../components/config";
+import {
+  ConfigError,
+  parseStackConfig,
+  type StackConfig,
+  type stackConfigSchema,
+} from "../components/config";
 
 /** The Pulumi project (and stack config namespace) of this program, as in `Pulumi.yaml`. */
 export const PROJECT_NAME = "pod-packet-forwarding";
@@ -21,21 +27,6 @@ export type PodPacketForwardingConfig = z.input<typeof stackConfigSchema>;
 
 /** Config keys whose values are Pulumi secrets in the stack (encrypted in `Pulumi.<stack>.yaml` and the state). */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(["kubeconfig"]);
-
-/**
- * Keys `stackConfig.ts` reads as plain strings; every other key is stored as JSON. Kept equal to that module's
- * list by a test (a string key written as JSON would reach the program with quotes).
- */
-export const STRING_KEYS: ReadonlySet<string> = new Set([
-  "clusterName",
-  "rpcapdPackage",
-  "agentImage",
-  "namespace",
-  "excludeNodeLabel",
-  "reconcileSchedule",
-  "imagePlatform",
-  "kubeconfig",
-]);
 
 /**
  * Validates a configuration object before anything touches Pulumi: the stack schema (every problem at once, each
@@ -122,7 +113,9 @@ export function readConfigFile(file: string): ConfigFile {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigFileError(
       file,
-      code === "ENOENT" ? `does not exist (resolved to ${path.resolve(file)})` : `cannot be read (${code ?? String(err)})`,
+      code === "ENOENT"
+        ? `does not exist (resolved to ${path.resolve(file)})`
+        : `cannot be read (${code ?? String(err)})`,
     );
   }
   const json = file.toLowerCase().endsWith(".json");
@@ -130,12 +123,16 @@ export function readConfigFile(file: string): ConfigFile {
   try {
     parsed = json ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
-    throw new ConfigFileError(file, `is not valid ${json ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`);
+    throw new ConfigFileError(
+      file,
+      `is not valid ${json ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   if (!isPlainObject(parsed)) {
     throw new ConfigFileError(file, `must hold an object of config keys, got ${describe(parsed)}`);
   }
-  const body = isPlainObject(parsed.config) && Object.keys(parsed).every((k) => k === "config") ? parsed.config : parsed;
+  const body =
+    isPlainObject(parsed.config) && Object.keys(parsed).every((k) => k === "config") ? parsed.config : parsed;
   const config: Record<string, unknown> = {};
   let region: string | undefined;
   const foreign: string[] = [];
@@ -170,7 +167,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function describe(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
+  return v === null
+    ? "null"
+    : Array.isArray(v)
+      ? "a list"
+      : typeof v === "object"
+        ? "an object"
+        : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 export { ConfigError };

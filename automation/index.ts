@@ -3,7 +3,7 @@
  * through the Pulumi Automation API. See docs/embedding.md.
  *
  * ```ts
- * import { up } from "pod-packet-forwarding/automation";
+ * import { up } from "./automation"; // from the checkout
  * const result = await up({ stack: "prod", region: "us-east-1", config: { clusterName: "prod", sensorIps: ["10.0.200.10"], rpcapdPackage: "/srv/rpcapd.deb" }, onProgress: console.log });
  * console.log(result.outputs.agentEnvironment, result.changes);
  * ```
@@ -29,7 +29,13 @@ export {
   type StackOptions,
   type UpResult,
 } from "./api";
-export { BackendError, defaultHome, resolveBackend, type BackendOptions, type ResolvedBackend } from "./backend";
+export {
+  BackendError,
+  defaultHome,
+  resolveBackend,
+  type BackendOptions,
+  type ResolvedBackend,
+} from "./backend";
 export {
   ConfigError,
   ConfigFileError,

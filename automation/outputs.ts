@@ -42,7 +42,9 @@ export class OutputsError extends Error {
  */
 export function parseOutputs(stack: string, map: OutputMap): DeployedOutputs {
   if (Object.keys(map).length === 0) {
-    throw new OutputsError(`stack ${stack} has no outputs: it was never deployed, or it was destroyed (run up first)`);
+    throw new OutputsError(
+      `stack ${stack} has no outputs: it was never deployed, or it was destroyed (run up first)`,
+    );
   }
   const missing = OUTPUT_KEYS.filter((k) => !(k in map) && !OPTIONAL_OUTPUTS.has(k));
   if (missing.length) {

@@ -16,7 +16,10 @@ import { readStackConfig } from "../stackConfig";
  * @param options program options (region, project folder, ...)
  * @param onConfigError called with the program's ConfigError, if it throws one
  */
-export function stackProgram(options: ProgramOptions = {}, onConfigError?: (err: ConfigError) => void): PulumiFn {
+export function stackProgram(
+  options: ProgramOptions = {},
+  onConfigError?: (err: ConfigError) => void,
+): PulumiFn {
   return async (): Promise<StackOutputs> => {
     try {
       return await podPacketForwardingProgram(readStackConfig(), options);

@@ -29,7 +29,15 @@ export function summarize(ops: OpMap | undefined): ChangeSummary {
   const update = n("update");
   const replace = n("replace");
   const del = n("delete");
-  return { create, update, replace, delete: del, same: n("same"), changed: create + update + replace + del, raw: { ...ops } };
+  return {
+    create,
+    update,
+    replace,
+    delete: del,
+    same: n("same"),
+    changed: create + update + replace + del,
+    raw: { ...ops },
+  };
 }
 
 /** A resource step: planned (preview), started, finished or failed. */
@@ -109,7 +117,15 @@ export function toProgressEvent(event: EngineEvent): ProgressEvent | undefined {
     } else {
       phase = "finished";
     }
-    return { kind: "resource", phase, operation: meta.op, type: meta.type, name: nameOfUrn(meta.urn), urn: meta.urn, diffs: meta.diffs ?? [] };
+    return {
+      kind: "resource",
+      phase,
+      operation: meta.op,
+      type: meta.type,
+      name: nameOfUrn(meta.urn),
+      urn: meta.urn,
+      diffs: meta.diffs ?? [],
+    };
   }
   const diag = event.diagnosticEvent;
   if (diag) {
@@ -121,10 +137,16 @@ export function toProgressEvent(event: EngineEvent): ProgressEvent | undefined {
       return undefined;
     }
     const severity = diag.severity === "info#err" ? "info" : diag.severity;
-    return diag.urn ? { kind: "diagnostic", severity, message, name: nameOfUrn(diag.urn), urn: diag.urn } : { kind: "diagnostic", severity, message };
+    return diag.urn
+      ? { kind: "diagnostic", severity, message, name: nameOfUrn(diag.urn), urn: diag.urn }
+      : { kind: "diagnostic", severity, message };
   }
   if (event.summaryEvent) {
-    return { kind: "summary", changes: summarize(event.summaryEvent.resourceChanges), durationSeconds: event.summaryEvent.durationSeconds };
+    return {
+      kind: "summary",
+      changes: summarize(event.summaryEvent.resourceChanges),
+      durationSeconds: event.summaryEvent.durationSeconds,
+    };
   }
   return undefined;
 }

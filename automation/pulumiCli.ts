@@ -36,7 +36,10 @@ export class PulumiCliError extends Error {
  * @param envPath the PATH value to search (default `process.env.PATH`)
  * @param platform the platform whose executable naming applies (default `process.platform`)
  */
-export function findOnPath(envPath: string | undefined = process.env.PATH, platform: NodeJS.Platform = process.platform): string | undefined {
+export function findOnPath(
+  envPath: string | undefined = process.env.PATH,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   const names = platform === "win32" ? ["pulumi.exe", "pulumi.cmd", "pulumi"] : ["pulumi"];
   for (const dir of (envPath ?? "").split(platform === "win32" ? ";" : ":")) {
     if (!dir) {
@@ -86,7 +89,10 @@ export async function locatePulumiCli(location: CliLocation = {}): Promise<Pulum
     throw mapCliError(err);
   }
   if (cli.version && cli.version.compare(MINIMUM_PULUMI_VERSION) < 0) {
-    throw new PulumiCliError("too-old", `The installed Pulumi CLI is version ${cli.version.version}, older than ${MINIMUM_PULUMI_VERSION}.`);
+    throw new PulumiCliError(
+      "too-old",
+      `The installed Pulumi CLI is version ${cli.version.version}, older than ${MINIMUM_PULUMI_VERSION}.`,
+    );
   }
   return cli;
 }

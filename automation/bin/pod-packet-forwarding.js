@@ -6,6 +6,8 @@
  * (ts-node, typescript), i.e. `npm ci` without --omit=dev.
  */
 "use strict";
+/* global require, process, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const path = require("node:path");
 
 // The AWS SDK's Node 20 deprecation notice says nothing about the pinned versions (see sample/quietSdk.ts).

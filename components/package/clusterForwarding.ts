@@ -9,7 +9,7 @@ import { ConfigError, parseStackConfig } from "../config";
 import { podPacketForwardingProgram, type ProgramOptions, type StackOutputs } from "../../program";
 
 /** Where VPC Traffic Mirroring sends its copies: set exactly one field. */
-export interface MirrorTargetArgs {
+export interface MirrorTarget {
   /** An existing ENI (e.g. of a sensor); an ENI target accepts 10 source ENIs (100 on the largest sizes). */
   networkInterfaceId?: pulumi.Input<string>;
   /** A Network Load Balancer with a UDP 4789 listener in front of the sensors; no source limit. */
@@ -33,7 +33,7 @@ export interface ClusterForwardingArgs {
   /** IPv4 CIDRs overriding the looked-up service range (SVCNET). Default: the cluster's serviceIpv4Cidr. */
   serviceCidrs?: pulumi.Input<pulumi.Input<string>[]>;
   /** When set, VPC Traffic Mirroring is configured for every eligible node ENI; absent, the agent forwards everything. */
-  mirrorTarget?: pulumi.Input<MirrorTargetArgs>;
+  mirrorTarget?: pulumi.Input<MirrorTarget>;
   /** Absolute path of the vendor's rpcapd installer (.deb or Linux .tar.gz). Required unless `agentImage` is set. */
   rpcapdPackage?: pulumi.Input<string>;
   /** A prebuilt agent image pinned by digest (repo@sha256:...); skips the ECR repository and the build. */
@@ -167,7 +167,10 @@ export async function resolveArgs(args: ClusterForwardingArgs): Promise<Record<s
   if (unknown.length) {
     throw new pulumi.InputPropertiesError({
       message: `ClusterForwarding needs ${unknown.join(", ")} at preview: it looks the cluster up before it creates anything`,
-      errors: unknown.map((propertyPath) => ({ propertyPath, reason: "must be known at preview (not the output of a resource created in the same update)" })),
+      errors: unknown.map((propertyPath) => ({
+        propertyPath,
+        reason: "must be known at preview (not the output of a resource created in the same update)",
+      })),
     });
   }
   return resolved;
@@ -198,12 +201,19 @@ export async function deployClusterForwarding(
   if (typeof raw.rpcapdPackage === "string" && !path.isAbsolute(raw.rpcapdPackage)) {
     throw new pulumi.InputPropertiesError({
       message: "rpcapdPackage must be an absolute path",
-      errors: [{ propertyPath: "rpcapdPackage", reason: `${JSON.stringify(raw.rpcapdPackage)} is relative: the plugin runs in its own folder, not in your project; give an absolute path` }],
+      errors: [
+        {
+          propertyPath: "rpcapdPackage",
+          reason: `${JSON.stringify(raw.rpcapdPackage)} is relative: the plugin runs in its own folder, not in your project; give an absolute path`,
+        },
+      ],
     });
   }
-  // `parent` takes effect once ProgramOptions has it (see docs/embedding.md); until then the children are
-  // registered at the top of the consumer's stack, with the same names.
-  const options: ProgramOptions & { parent?: pulumi.Resource } = { name, region: region as string | undefined, parent };
+  const options: ProgramOptions = {
+    name,
+    region: region as string | undefined,
+    parent,
+  };
   try {
     parseStackConfig(raw);
     return await podPacketForwardingProgram(raw, options);

@@ -33,17 +33,32 @@ describe("automation: embedding API", () => {
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-api-"));
     pkg = standInPackage(tmp);
-    valid = { clusterName: "demo", sensorIps: ["10.0.200.10", "10.0.200.11"], rpcapdPackage: pkg, tags: { team: "secops" } };
+    valid = {
+      clusterName: "demo",
+      sensorIps: ["10.0.200.10", "10.0.200.11"],
+      rpcapdPackage: pkg,
+      tags: { team: "secops" },
+    };
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   afterEach(() => pulumi.runtime.setAllConfig({}));
 
   describe("validates before touching Pulumi", () => {
-    async function rejectsBeforePulumi(config: unknown, expected: string[], extra: Record<string, unknown> = {}): Promise<void> {
+    async function rejectsBeforePulumi(
+      config: unknown,
+      expected: string[],
+      extra: Record<string, unknown> = {},
+    ): Promise<void> {
       const { deps, log } = fakeDependencies();
       const api = createEmbeddingApi(deps);
       await assert.rejects(
-        api.preview({ stack: "dev", region: "us-east-1", env: PASS, config: config as PodPacketForwardingConfig, ...extra }),
+        api.preview({
+          stack: "dev",
+          region: "us-east-1",
+          env: PASS,
+          config: config as PodPacketForwardingConfig,
+          ...extra,
+        }),
         (err: unknown) => {
           assert.ok(err instanceof ConfigError, String(err));
           assert.deepEqual(err.problems, expected);
@@ -55,40 +70,76 @@ describe("automation: embedding API", () => {
     }
 
     it("reports every schema problem with its key", async () => {
-      await rejectsBeforePulumi({ clusterName: "demo", sensorIps: ["10.0.200.10", "10.0.200.300"], sensorPort: 70000, rpcapdPackage: pkg, sensorPrt: 1 }, [
-        'sensorIps[1]: "10.0.200.300" is not an IPv4 address (expected a dotted quad such as 10.0.12.7)',
-        "sensorPort: 70000 must be between 1 and 65535",
-        "unknown key(s) sensorPrt (allowed: clusterName, sensorIps, sensorPort, podCidrs, serviceCidrs, mirrorTarget, rpcapdPackage, agentImage, namespace, excludeNodeLabel, mirrorSessionNumber, mirrorPacketLength, mirrorVni, mirroredOnlyCidrs, mirrorAmazonDns, mirrorUnsupportedInstanceTypes, reconcileSchedule, imagePlatform, kubeconfig, tags)",
-      ]);
+      await rejectsBeforePulumi(
+        {
+          clusterName: "demo",
+          sensorIps: ["10.0.200.10", "10.0.200.300"],
+          sensorPort: 70000,
+          rpcapdPackage: pkg,
+          sensorPrt: 1,
+        },
+        [
+          'sensorIps[1]: "10.0.200.300" is not an IPv4 address (expected a dotted quad such as 10.0.12.7)',
+          "sensorPort: 70000 must be between 1 and 65535",
+          "unknown key(s) sensorPrt (allowed: clusterName, sensorIps, sensorPort, podCidrs, serviceCidrs, mirrorTarget, rpcapdPackage, agentImage, namespace, excludeNodeLabel, mirrorSessionNumber, mirrorPacketLength, mirrorVni, mirroredOnlyCidrs, mirrorAmazonDns, mirrorUnsupportedInstanceTypes, reconcileSchedule, imagePlatform, kubeconfig, tags)",
+        ],
+      );
     });
 
     it("checks the vendor package exists, relative to projectDir", async () => {
-      await rejectsBeforePulumi({ ...valid, rpcapdPackage: "missing/rpcapd.deb" }, [
-        `rpcapdPackage: "missing/rpcapd.deb" does not exist (resolved to ${path.join(tmp, "missing/rpcapd.deb")}); download the ExtraHop rpcapd .deb or Linux .tar.gz and point rpcapdPackage at it`,
-      ], { projectDir: tmp });
+      await rejectsBeforePulumi(
+        { ...valid, rpcapdPackage: "missing/rpcapd.deb" },
+        [
+          `rpcapdPackage: "missing/rpcapd.deb" does not exist (resolved to ${path.join(tmp, "missing/rpcapd.deb")}); download the ExtraHop rpcapd .deb or Linux .tar.gz and point rpcapdPackage at it`,
+        ],
+        { projectDir: tmp },
+      );
     });
 
     it("requires a region when the cluster is looked up or the image is pushed", async () => {
       const { deps, log } = fakeDependencies();
-      await assert.rejects(createEmbeddingApi(deps).up({ stack: "dev", env: PASS, config: valid }), (err: unknown) => {
-        assert.ok(err instanceof ConfigError);
-        assert.deepEqual(err.problems, ["aws:region: is required (pass region, or set AWS_REGION) to look up the cluster and to push the agent image"]);
-        return true;
-      });
+      await assert.rejects(
+        createEmbeddingApi(deps).up({ stack: "dev", env: PASS, config: valid }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.deepEqual(err.problems, [
+            "aws:region: is required (pass region, or set AWS_REGION) to look up the cluster and to push the agent image",
+          ]);
+          return true;
+        },
+      );
       assert.equal(log.cliLookups, 0);
     });
 
     it("rejects a malformed stack name", async () => {
-      await rejectsBeforePulumi(valid, ['stack: "prod; rm -rf /" is not a stack name (letters, digits, - _ . and /)'], { stack: "prod; rm -rf /" });
+      await rejectsBeforePulumi(
+        valid,
+        ['stack: "prod; rm -rf /" is not a stack name (letters, digits, - _ . and /)'],
+        { stack: "prod; rm -rf /" },
+      );
     });
 
     it("refuses a passphrase backend without PULUMI_CONFIG_PASSPHRASE, before looking for the CLI", async () => {
       const { deps, log } = fakeDependencies();
-      await assert.rejects(createEmbeddingApi(deps).preview({ stack: "dev", region: "us-east-1", env: {}, home: tmp, config: valid }), (err: unknown) => {
-        assert.ok(err instanceof BackendError);
-        assert.match(err.message, new RegExp(`^The state backend file://${tmp}/state encrypts secrets \\(the kubeconfig\\) with a passphrase: set PULUMI_CONFIG_PASSPHRASE`));
-        return true;
-      });
+      await assert.rejects(
+        createEmbeddingApi(deps).preview({
+          stack: "dev",
+          region: "us-east-1",
+          env: {},
+          home: tmp,
+          config: valid,
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof BackendError);
+          assert.match(
+            err.message,
+            new RegExp(
+              `^The state backend file://${tmp}/state encrypts secrets \\(the kubeconfig\\) with a passphrase: set PULUMI_CONFIG_PASSPHRASE`,
+            ),
+          );
+          return true;
+        },
+      );
       assert.equal(log.cliLookups, 0);
     });
   });
@@ -96,7 +147,10 @@ describe("automation: embedding API", () => {
   it("writes the config in the project namespace (kubeconfig as a secret), removes dropped keys, then previews", async () => {
     const { deps, log } = fakeDependencies({
       initialConfig: {
-        "pod-packet-forwarding:mirrorTarget": { value: '{"networkInterfaceId":"eni-0123456789abcdef0"}', secret: false },
+        "pod-packet-forwarding:mirrorTarget": {
+          value: '{"networkInterfaceId":"eni-0123456789abcdef0"}',
+          secret: false,
+        },
         "pod-packet-forwarding:sensorIps": { value: '["10.9.9.9"]', secret: false },
         "aws:profile": { value: "ops", secret: false },
       },
@@ -109,7 +163,12 @@ describe("automation: embedding API", () => {
       home: tmp,
       config: { ...valid, sensorPort: 2003, mirrorAmazonDns: false, kubeconfig: "apiVersion: v1\n" },
     });
-    assert.deepEqual(log.calls, ["getAllConfig", "removeAllConfig:pod-packet-forwarding:mirrorTarget", "setAllConfig", "preview"]);
+    assert.deepEqual(log.calls, [
+      "getAllConfig",
+      "removeAllConfig:pod-packet-forwarding:mirrorTarget",
+      "setAllConfig",
+      "preview",
+    ]);
     assert.deepEqual(log.config, {
       "aws:profile": { value: "ops", secret: false },
       "aws:region": { value: "eu-west-1", secret: false },
@@ -123,7 +182,15 @@ describe("automation: embedding API", () => {
     });
     assert.deepEqual(result, {
       stack: "dev",
-      changes: { create: 14, update: 0, replace: 0, delete: 0, same: 2, changed: 14, raw: { create: 14, same: 2 } },
+      changes: {
+        create: 14,
+        update: 0,
+        replace: 0,
+        delete: 0,
+        same: 2,
+        changed: 14,
+        raw: { create: 14, same: 2 },
+      },
     });
     const opened = log.opened[0];
     assert.equal(opened.stack, "dev");
@@ -134,23 +201,94 @@ describe("automation: embedding API", () => {
 
   it("streams engine events as typed progress, resource by resource", async () => {
     const urn = (type: string, name: string) => `urn:pulumi:dev::pod-packet-forwarding::${type}::${name}`;
-    const meta = (op: string, type: string, name: string) => ({ op, urn: urn(type, name), type, provider: "", diffs: op === "update" ? ["tags"] : undefined });
+    const meta = (op: string, type: string, name: string) => ({
+      op,
+      urn: urn(type, name),
+      type,
+      provider: "",
+      diffs: op === "update" ? ["tags"] : undefined,
+    });
     const events = [
       { sequence: 1, timestamp: 0, preludeEvent: { config: {} } },
-      { sequence: 2, timestamp: 0, resourcePreEvent: { metadata: meta("create", "pulumi:pulumi:Stack", "pod-packet-forwarding-dev") } },
-      { sequence: 3, timestamp: 0, resourcePreEvent: { metadata: meta("create", "aws:ecr/repository:Repository", "ppf-agent-repo") } },
-      { sequence: 4, timestamp: 0, diagnosticEvent: { message: "\u001b[33mnot mirrored: i-1 (t2.medium)\u001b[0m\n", color: "raw", severity: "warning", urn: urn("x:y:Z", "ppf") } },
-      { sequence: 5, timestamp: 0, diagnosticEvent: { message: "progress...", color: "raw", severity: "info", ephemeral: true } },
-      { sequence: 6, timestamp: 0, resOutputsEvent: { metadata: meta("create", "aws:ecr/repository:Repository", "ppf-agent-repo") } },
-      { sequence: 7, timestamp: 0, resourcePreEvent: { metadata: meta("update", "kubernetes:apps/v1:DaemonSet", "ppf-daemonset") } },
-      { sequence: 8, timestamp: 0, resOpFailedEvent: { metadata: meta("update", "kubernetes:apps/v1:DaemonSet", "ppf-daemonset"), status: 1, steps: 1 } },
-      { sequence: 9, timestamp: 0, diagnosticEvent: { message: "rollout timed out\n", color: "raw", severity: "error", urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset") } },
-      { sequence: 10, timestamp: 0, summaryEvent: { maybeCorrupt: false, durationSeconds: 42, resourceChanges: { create: 1, update: 1 }, policyPacks: {} } },
+      {
+        sequence: 2,
+        timestamp: 0,
+        resourcePreEvent: { metadata: meta("create", "pulumi:pulumi:Stack", "pod-packet-forwarding-dev") },
+      },
+      {
+        sequence: 3,
+        timestamp: 0,
+        resourcePreEvent: { metadata: meta("create", "aws:ecr/repository:Repository", "ppf-agent-repo") },
+      },
+      {
+        sequence: 4,
+        timestamp: 0,
+        diagnosticEvent: {
+          message: "\u001b[33mnot mirrored: i-1 (t2.medium)\u001b[0m\n",
+          color: "raw",
+          severity: "warning",
+          urn: urn("x:y:Z", "ppf"),
+        },
+      },
+      {
+        sequence: 5,
+        timestamp: 0,
+        diagnosticEvent: { message: "progress...", color: "raw", severity: "info", ephemeral: true },
+      },
+      {
+        sequence: 6,
+        timestamp: 0,
+        resOutputsEvent: { metadata: meta("create", "aws:ecr/repository:Repository", "ppf-agent-repo") },
+      },
+      {
+        sequence: 7,
+        timestamp: 0,
+        resourcePreEvent: { metadata: meta("update", "kubernetes:apps/v1:DaemonSet", "ppf-daemonset") },
+      },
+      {
+        sequence: 8,
+        timestamp: 0,
+        resOpFailedEvent: {
+          metadata: meta("update", "kubernetes:apps/v1:DaemonSet", "ppf-daemonset"),
+          status: 1,
+          steps: 1,
+        },
+      },
+      {
+        sequence: 9,
+        timestamp: 0,
+        diagnosticEvent: {
+          message: "rollout timed out\n",
+          color: "raw",
+          severity: "error",
+          urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset"),
+        },
+      },
+      {
+        sequence: 10,
+        timestamp: 0,
+        summaryEvent: {
+          maybeCorrupt: false,
+          durationSeconds: 42,
+          resourceChanges: { create: 1, update: 1 },
+          policyPacks: {},
+        },
+      },
     ] as unknown as EngineEvent[];
-    const { deps } = fakeDependencies({ events, fail: commandError("code: 255\n stderr: error: update failed\n") });
+    const { deps } = fakeDependencies({
+      events,
+      fail: commandError("code: 255\n stderr: error: update failed\n"),
+    });
     const seen: ProgressEvent[] = [];
     await assert.rejects(
-      createEmbeddingApi(deps).up({ stack: "dev", region: "us-east-1", env: PASS, home: tmp, config: valid, onProgress: (e) => seen.push(e) }),
+      createEmbeddingApi(deps).up({
+        stack: "dev",
+        region: "us-east-1",
+        env: PASS,
+        home: tmp,
+        config: valid,
+        onProgress: (e) => seen.push(e),
+      }),
       (err: unknown) => {
         assert.ok(err instanceof StackOperationError, String(err));
         assert.equal(err.message, "up of stack dev failed: ppf-daemonset: rollout timed out");
@@ -159,13 +297,69 @@ describe("automation: embedding API", () => {
       },
     );
     assert.deepEqual(seen, [
-      { kind: "resource", phase: "started", operation: "create", type: "aws:ecr/repository:Repository", name: "ppf-agent-repo", urn: urn("aws:ecr/repository:Repository", "ppf-agent-repo"), diffs: [] },
-      { kind: "diagnostic", severity: "warning", message: "not mirrored: i-1 (t2.medium)", name: "ppf", urn: urn("x:y:Z", "ppf") },
-      { kind: "resource", phase: "finished", operation: "create", type: "aws:ecr/repository:Repository", name: "ppf-agent-repo", urn: urn("aws:ecr/repository:Repository", "ppf-agent-repo"), diffs: [] },
-      { kind: "resource", phase: "started", operation: "update", type: "kubernetes:apps/v1:DaemonSet", name: "ppf-daemonset", urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset"), diffs: ["tags"] },
-      { kind: "resource", phase: "failed", operation: "update", type: "kubernetes:apps/v1:DaemonSet", name: "ppf-daemonset", urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset"), diffs: ["tags"] },
-      { kind: "diagnostic", severity: "error", message: "rollout timed out", name: "ppf-daemonset", urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset") },
-      { kind: "summary", changes: { create: 1, update: 1, replace: 0, delete: 0, same: 0, changed: 2, raw: { create: 1, update: 1 } }, durationSeconds: 42 },
+      {
+        kind: "resource",
+        phase: "started",
+        operation: "create",
+        type: "aws:ecr/repository:Repository",
+        name: "ppf-agent-repo",
+        urn: urn("aws:ecr/repository:Repository", "ppf-agent-repo"),
+        diffs: [],
+      },
+      {
+        kind: "diagnostic",
+        severity: "warning",
+        message: "not mirrored: i-1 (t2.medium)",
+        name: "ppf",
+        urn: urn("x:y:Z", "ppf"),
+      },
+      {
+        kind: "resource",
+        phase: "finished",
+        operation: "create",
+        type: "aws:ecr/repository:Repository",
+        name: "ppf-agent-repo",
+        urn: urn("aws:ecr/repository:Repository", "ppf-agent-repo"),
+        diffs: [],
+      },
+      {
+        kind: "resource",
+        phase: "started",
+        operation: "update",
+        type: "kubernetes:apps/v1:DaemonSet",
+        name: "ppf-daemonset",
+        urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset"),
+        diffs: ["tags"],
+      },
+      {
+        kind: "resource",
+        phase: "failed",
+        operation: "update",
+        type: "kubernetes:apps/v1:DaemonSet",
+        name: "ppf-daemonset",
+        urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset"),
+        diffs: ["tags"],
+      },
+      {
+        kind: "diagnostic",
+        severity: "error",
+        message: "rollout timed out",
+        name: "ppf-daemonset",
+        urn: urn("kubernetes:apps/v1:DaemonSet", "ppf-daemonset"),
+      },
+      {
+        kind: "summary",
+        changes: {
+          create: 1,
+          update: 1,
+          replace: 0,
+          delete: 0,
+          same: 0,
+          changed: 2,
+          raw: { create: 1, update: 1 },
+        },
+        durationSeconds: 42,
+      },
     ]);
   });
 
@@ -173,28 +367,54 @@ describe("automation: embedding API", () => {
     // No cluster to look up, no kubeconfig: the factory refuses, the engine run fails, the API says why.
     const recorder = await installPulumiMocks(sampleWorld());
     const { deps } = fakeDependencies({ runProgram: true });
-    const config = { sensorIps: ["10.0.200.10"], podCidrs: ["10.0.0.0/16"], serviceCidrs: ["172.20.0.0/16"], agentImage: `r.example.com/a@sha256:${"a".repeat(64)}` };
-    await assert.rejects(createEmbeddingApi(deps).up({ stack: "dev", env: PASS, home: tmp, config }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.deepEqual(err.problems, ["kubeconfig: is required when clusterName is not set (no EKS lookup to build one from)"]);
-      return true;
-    });
+    const config = {
+      sensorIps: ["10.0.200.10"],
+      podCidrs: ["10.0.0.0/16"],
+      serviceCidrs: ["172.20.0.0/16"],
+      agentImage: `r.example.com/a@sha256:${"a".repeat(64)}`,
+    };
+    await assert.rejects(
+      createEmbeddingApi(deps).up({ stack: "dev", env: PASS, home: tmp, config }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError, String(err));
+        assert.deepEqual(err.problems, [
+          "kubeconfig: is required when clusterName is not set (no EKS lookup to build one from)",
+        ]);
+        return true;
+      },
+    );
     assert.equal(recorder.resources.length, 0);
   });
 
   it("maps a missing CLI at stack creation and a locked stack", async () => {
-    const enoent = fakeDependencies({ openFails: commandError("code: -2\n stdout: \n stderr: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n") });
-    await assert.rejects(createEmbeddingApi(enoent.deps).preview({ stack: "dev", region: "us-east-1", env: PASS, home: tmp, config: valid }), (err: unknown) => {
-      assert.ok(err instanceof PulumiCliError);
-      assert.equal(err.reason, "missing");
-      return true;
+    const enoent = fakeDependencies({
+      openFails: commandError(
+        "code: -2\n stdout: \n stderr: Command failed with ENOENT: pulumi version\nspawn pulumi ENOENT\n",
+      ),
     });
+    await assert.rejects(
+      createEmbeddingApi(enoent.deps).preview({
+        stack: "dev",
+        region: "us-east-1",
+        env: PASS,
+        home: tmp,
+        config: valid,
+      }),
+      (err: unknown) => {
+        assert.ok(err instanceof PulumiCliError);
+        assert.equal(err.reason, "missing");
+        return true;
+      },
+    );
     const { ConcurrentUpdateError } = await import("@pulumi/pulumi/automation");
     const Ctor = ConcurrentUpdateError as unknown as new (r: { toString(): string }) => Error;
-    const locked = fakeDependencies({ fail: new Ctor({ toString: () => "[409] Conflict: Another update is currently in progress." }) });
+    const locked = fakeDependencies({
+      fail: new Ctor({ toString: () => "[409] Conflict: Another update is currently in progress." }),
+    });
     await assert.rejects(createEmbeddingApi(locked.deps).destroy({ stack: "dev", env: PASS, home: tmp }), {
       name: "StackOperationError",
-      message: "destroy of stack dev failed: another update of this stack is in progress (wait for it, or run `pulumi cancel` if it died)",
+      message:
+        "destroy of stack dev failed: another update of this stack is in progress (wait for it, or run `pulumi cancel` if it died)",
     });
     assert.deepEqual(locked.log.calls, ["destroy"], "destroy without config writes none");
     assert.equal(locked.log.opened[0].create, false, "destroy never creates a stack");
@@ -204,7 +424,16 @@ describe("automation: embedding API", () => {
     const outputs: OutputMap = {
       podCidrs: { value: ["10.0.0.0/16"], secret: false },
       serviceCidrs: { value: ["172.20.0.0/16"], secret: false },
-      agentEnvironment: { value: { EXTRAHOP_SENSOR_IP: "10.0.200.10", RPCAPD_TARGET_PORT: "2003", PODNET: "10.0.0.0/16", SVCNET: "172.20.0.0/16", VPC_MIRRORING: "false" }, secret: false },
+      agentEnvironment: {
+        value: {
+          EXTRAHOP_SENSOR_IP: "10.0.200.10",
+          RPCAPD_TARGET_PORT: "2003",
+          PODNET: "10.0.0.0/16",
+          SVCNET: "172.20.0.0/16",
+          VPC_MIRRORING: "false",
+        },
+        secret: false,
+      },
       agentImage: { value: `r.example.com/a@sha256:${"a".repeat(64)}`, secret: false },
       mirroredEnis: { value: [], secret: false },
       skippedMirrorSources: { value: [], secret: false },
@@ -214,19 +443,31 @@ describe("automation: embedding API", () => {
     };
     const ok = fakeDependencies({ outputs });
     const got = await createEmbeddingApi(ok.deps).outputs({ stack: "dev", env: PASS, home: tmp });
-    assert.deepEqual(got, { ...Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])), mirrorReconcileResult: undefined });
+    assert.deepEqual(got, {
+      ...Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value])),
+      mirrorReconcileResult: undefined,
+    });
     assert.deepEqual(ok.log.calls, ["outputs"]);
 
     const none = fakeDependencies({ outputs: {} });
-    await assert.rejects(createEmbeddingApi(none.deps).outputs({ stack: "dev", env: PASS, home: tmp }), (err: unknown) => {
-      assert.ok(err instanceof OutputsError);
-      assert.equal(err.message, "stack dev has no outputs: it was never deployed, or it was destroyed (run up first)");
-      return true;
-    });
-    const { daemonSet: _d, sensorSteps: _s, ...partial } = outputs;
+    await assert.rejects(
+      createEmbeddingApi(none.deps).outputs({ stack: "dev", env: PASS, home: tmp }),
+      (err: unknown) => {
+        assert.ok(err instanceof OutputsError);
+        assert.equal(
+          err.message,
+          "stack dev has no outputs: it was never deployed, or it was destroyed (run up first)",
+        );
+        return true;
+      },
+    );
+    const partial = Object.fromEntries(
+      Object.entries(outputs).filter(([k]) => k !== "daemonSet" && k !== "sensorSteps"),
+    );
     const old = fakeDependencies({ outputs: partial });
     await assert.rejects(createEmbeddingApi(old.deps).outputs({ stack: "dev", env: PASS, home: tmp }), {
-      message: "stack dev lacks the output(s) daemonSet, sensorSteps: it was deployed by another program or an older version of this one (run up to refresh them)",
+      message:
+        "stack dev lacks the output(s) daemonSet, sensorSteps: it was deployed by another program or an older version of this one (run up to refresh them)",
     });
   });
 

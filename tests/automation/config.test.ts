@@ -55,12 +55,21 @@ describe("automation: config", () => {
   });
 
   it("writes every key so that readStackConfig reads back the same configuration (strings stay strings)", async () => {
-    assert.equal(Object.keys(FULL).length, Object.keys((await import("../../components/config")).stackConfigSchema.innerType().shape).length, "FULL covers every key");
+    assert.equal(
+      Object.keys(FULL).length,
+      Object.keys((await import("../../components/config")).stackConfigSchema.innerType().shape).length,
+      "FULL covers every key",
+    );
     const map = toStackConfigMap(FULL, "eu-central-1");
     assert.deepEqual(map["pod-packet-forwarding:kubeconfig"], { value: '{"apiVersion":"v1"}', secret: true });
     assert.deepEqual(map["pod-packet-forwarding:sensorPort"], { value: "2004", secret: false });
     assert.deepEqual(map["aws:region"], { value: "eu-central-1", secret: false });
-    assert.deepEqual(Object.entries(map).filter(([, v]) => v.secret).map(([k]) => k), ["pod-packet-forwarding:kubeconfig"]);
+    assert.deepEqual(
+      Object.entries(map)
+        .filter(([, v]) => v.secret)
+        .map(([k]) => k),
+      ["pod-packet-forwarding:kubeconfig"],
+    );
     // The kubeconfig above is JSON text: it must reach the program as that text, not as a parsed object.
     await installPulumiMocks(sampleWorld());
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v.value])));
@@ -70,9 +79,22 @@ describe("automation: config", () => {
   });
 
   it("lists the project keys to remove, and only those", () => {
-    const next = toStackConfigMap({ sensorIps: ["10.0.200.10"], clusterName: "demo", rpcapdPackage: "a.deb" });
+    const next = toStackConfigMap({
+      sensorIps: ["10.0.200.10"],
+      clusterName: "demo",
+      rpcapdPackage: "a.deb",
+    });
     assert.deepEqual(
-      staleProjectKeys(["aws:region", "pod-packet-forwarding:sensorIps", "pod-packet-forwarding:mirrorTarget", "pod-packet-forwarding:tags", "other:x"], next),
+      staleProjectKeys(
+        [
+          "aws:region",
+          "pod-packet-forwarding:sensorIps",
+          "pod-packet-forwarding:mirrorTarget",
+          "pod-packet-forwarding:tags",
+          "other:x",
+        ],
+        next,
+      ),
       ["pod-packet-forwarding:mirrorTarget", "pod-packet-forwarding:tags"],
     );
   });
@@ -84,17 +106,26 @@ describe("automation: config", () => {
       return file;
     };
     const fails = (file: string, message: string) =>
-      assert.throws(() => readConfigFile(file), (err: unknown) => {
-        assert.ok(err instanceof ConfigFileError, String(err));
-        assert.equal(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => readConfigFile(file),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigFileError, String(err));
+          assert.equal(err.message, message);
+          return true;
+        },
+      );
 
     it("reads plain keys from JSON and YAML", () => {
       const json = write("c.json", JSON.stringify({ clusterName: "demo", sensorIps: ["10.0.200.10"] }));
-      assert.deepEqual(readConfigFile(json), { config: { clusterName: "demo", sensorIps: ["10.0.200.10"] }, region: undefined });
+      assert.deepEqual(readConfigFile(json), {
+        config: { clusterName: "demo", sensorIps: ["10.0.200.10"] },
+        region: undefined,
+      });
       const yaml = write("c.yml", "clusterName: demo\nsensorIps:\n  - 10.0.200.10\nsensorPort: 2003\n");
-      assert.deepEqual(readConfigFile(yaml), { config: { clusterName: "demo", sensorIps: ["10.0.200.10"], sensorPort: 2003 }, region: undefined });
+      assert.deepEqual(readConfigFile(yaml), {
+        config: { clusterName: "demo", sensorIps: ["10.0.200.10"], sensorPort: 2003 },
+        region: undefined,
+      });
     });
 
     it("reads a stack file as it is, and the prod example passes the schema", () => {
@@ -103,7 +134,8 @@ describe("automation: config", () => {
       const parsed = parseStackConfig(config);
       assert.deepEqual(parsed.sensorIps, ["10.20.200.10", "10.20.200.11", "10.20.200.12"]);
       assert.deepEqual(parsed.mirrorTarget, {
-        networkLoadBalancerArn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188",
+        networkLoadBalancerArn:
+          "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188",
       });
       assert.deepEqual(parsed.mirroredOnlyCidrs, ["100.64.0.0/16"]);
       assert.deepEqual(parsed.tags, { environment: "prod", team: "secops", "cost-center": "4711" });
@@ -126,15 +158,36 @@ describe("automation: config", () => {
     });
 
     it("says what is wrong with a missing, unparsable or misshapen file", () => {
-      fails(path.join(tmp, "nope.json"), `config file ${path.join(tmp, "nope.json")}: does not exist (resolved to ${path.join(tmp, "nope.json")})`);
-      fails(write("bad.json", '{"clusterName": "demo",}'), `config file ${path.join(tmp, "bad.json")}: is not valid JSON: ${jsonError('{"clusterName": "demo",}')}`);
-      const badYaml = write("bad.yaml", "clusterName: demo\nsensorIps: [10.0.200.10\n");
-      assert.throws(() => readConfigFile(badYaml), { name: "ConfigFileError", message: new RegExp(`^config file ${badYaml}: is not valid YAML: \\S`) });
-      fails(write("list.yaml", "- 10.0.200.10\n"), `config file ${path.join(tmp, "list.yaml")}: must hold an object of config keys, got a list`);
-      fails(write("empty.yaml", ""), `config file ${path.join(tmp, "empty.yaml")}: must hold an object of config keys, got null`);
-      fails(write("region.yaml", "config:\n  aws:region: 5\n"), `config file ${path.join(tmp, "region.yaml")}: aws:region must be a string, got number 5`);
       fails(
-        write("foreign.yaml", "config:\n  aws:profile: ops\n  kubernetes:context: prod\n  pod-packet-forwarding:clusterName: demo\n"),
+        path.join(tmp, "nope.json"),
+        `config file ${path.join(tmp, "nope.json")}: does not exist (resolved to ${path.join(tmp, "nope.json")})`,
+      );
+      fails(
+        write("bad.json", '{"clusterName": "demo",}'),
+        `config file ${path.join(tmp, "bad.json")}: is not valid JSON: ${jsonError('{"clusterName": "demo",}')}`,
+      );
+      const badYaml = write("bad.yaml", "clusterName: demo\nsensorIps: [10.0.200.10\n");
+      assert.throws(() => readConfigFile(badYaml), {
+        name: "ConfigFileError",
+        message: new RegExp(`^config file ${badYaml}: is not valid YAML: \\S`),
+      });
+      fails(
+        write("list.yaml", "- 10.0.200.10\n"),
+        `config file ${path.join(tmp, "list.yaml")}: must hold an object of config keys, got a list`,
+      );
+      fails(
+        write("empty.yaml", ""),
+        `config file ${path.join(tmp, "empty.yaml")}: must hold an object of config keys, got null`,
+      );
+      fails(
+        write("region.yaml", "config:\n  aws:region: 5\n"),
+        `config file ${path.join(tmp, "region.yaml")}: aws:region must be a string, got number 5`,
+      );
+      fails(
+        write(
+          "foreign.yaml",
+          "config:\n  aws:profile: ops\n  kubernetes:context: prod\n  pod-packet-forwarding:clusterName: demo\n",
+        ),
         `config file ${path.join(tmp, "foreign.yaml")}: keys of other namespaces are not supported: aws:profile, kubernetes:context`,
       );
       fails(

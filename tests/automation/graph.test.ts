@@ -16,7 +16,8 @@ import type { StackOutputs } from "../../program";
 import { asCliConfig, fakeDependencies, prodExample, resolved, standInPackage } from "./helpers";
 
 type Graph = { type: string; name: string; inputs: Record<string, unknown> }[];
-const graphOf = (r: MockRecorder): Graph => r.resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
+const graphOf = (r: MockRecorder): Graph =>
+  r.resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
 
 describe("automation: stack path and embedding path register identical resource graphs", function () {
   this.timeout(120000);
@@ -67,13 +68,20 @@ describe("automation: stack path and embedding path register identical resource 
     return { graph: graphOf(recorder), outputs };
   }
 
-  async function viaEmbedding(file: Record<string, unknown>): Promise<{ graph: Graph; outputs: unknown; written: Record<string, string> }> {
+  async function viaEmbedding(
+    file: Record<string, unknown>,
+  ): Promise<{ graph: Graph; outputs: unknown; written: Record<string, string> }> {
     const recorder = await installPulumiMocks(sampleWorld());
     pulumi.runtime.setAllConfig({});
     const { config, region } = typedConfig(file);
     const { deps, log } = fakeDependencies({ runProgram: true });
     const { createEmbeddingApi } = await import("../../automation/api");
-    const result = await createEmbeddingApi(deps).up({ stack: "prod", region, config, env: { PULUMI_CONFIG_PASSPHRASE: "test" } });
+    const result = await createEmbeddingApi(deps).up({
+      stack: "prod",
+      region,
+      config,
+      env: { PULUMI_CONFIG_PASSPHRASE: "test" },
+    });
     const written = Object.fromEntries(Object.entries(log.config).map(([k, v]) => [k, v.value]));
     return { graph: graphOf(recorder), outputs: result.outputs, written };
   }
@@ -103,9 +111,15 @@ describe("automation: stack path and embedding path register identical resource 
     // The embedding path really went through the stack config: the API wrote exactly what the stack file holds.
     assert.deepEqual(embedded.written, asCliConfig(file));
     const ds = stack.graph.find((r) => r.type === "kubernetes:apps/v1:DaemonSet") as Graph[number];
-    const env = (ds.inputs as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }).spec
-      .template.spec.containers[0].env;
-    assert.equal(env.find((e) => e.name === "EXTRAHOP_SENSOR_IP")?.value, "10.20.200.10,10.20.200.11,10.20.200.12");
+    const env = (
+      ds.inputs as {
+        spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+      }
+    ).spec.template.spec.containers[0].env;
+    assert.equal(
+      env.find((e) => e.name === "EXTRAHOP_SENSOR_IP")?.value,
+      "10.20.200.10,10.20.200.11,10.20.200.12",
+    );
   });
 
   it("for a config with defaults left out and a kubeconfig secret, and the comparison notices a one-value difference", async () => {

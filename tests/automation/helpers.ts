@@ -5,7 +5,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConfigMap, EngineEvent, OpMap, OutputMap, PulumiCommand, PulumiFn } from "@pulumi/pulumi/automation";
+import type {
+  ConfigMap,
+  EngineEvent,
+  OpMap,
+  OutputMap,
+  PulumiCommand,
+  PulumiFn,
+} from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 import type { ApiDependencies, EngineOptions, OpenStackRequest, StackHandle } from "../../automation/api";
 import { settle } from "../../sample/pulumiMocks";
@@ -14,12 +21,18 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** The prod example stack file's config, as written (namespaced keys). */
 export function prodExample(): Record<string, unknown> {
-  return (YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.example.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+  return (
+    YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.example.yaml"), "utf8")) as {
+      config: Record<string, unknown>;
+    }
+  ).config;
 }
 
 /** Config values as the Pulumi CLI hands them to a program: strings as they are, everything else as JSON. */
 export function asCliConfig(config: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  return Object.fromEntries(
+    Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
 }
 
 /** Resolves a value with Outputs inside (mocks, not preview: every Output is known). */
@@ -60,19 +73,31 @@ export interface FakeStackBehaviour {
 }
 
 /** Fake dependencies of the embedding API, and the log of what it did. */
-export function fakeDependencies(behaviour: FakeStackBehaviour = {}): { deps: ApiDependencies; log: FakeStackLog } {
+export function fakeDependencies(behaviour: FakeStackBehaviour = {}): {
+  deps: ApiDependencies;
+  log: FakeStackLog;
+} {
   const log: FakeStackLog = { opened: [], cliLookups: 0, calls: [], config: { ...behaviour.initialConfig } };
   async function operate(opts: EngineOptions, runProgram: boolean): Promise<OutputMap> {
     for (const e of behaviour.events ?? []) {
       opts.onEvent(e);
     }
     if (runProgram && log.program) {
-      const secretKeys = Object.entries(log.config).filter(([, v]) => v.secret).map(([k]) => k);
-      pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(log.config).map(([k, v]) => [k, v.value])), secretKeys);
+      const secretKeys = Object.entries(log.config)
+        .filter(([, v]) => v.secret)
+        .map(([k]) => k);
+      pulumi.runtime.setAllConfig(
+        Object.fromEntries(Object.entries(log.config).map(([k, v]) => [k, v.value])),
+        secretKeys,
+      );
       const outs = (await log.program()) as Record<string, unknown>;
       const values = (await resolved(outs)) as Record<string, unknown>;
       await settle();
-      return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, value]) => [k, { value, secret: false }]));
+      return Object.fromEntries(
+        Object.entries(values)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, value]) => [k, { value, secret: false }]),
+      );
     }
     if (behaviour.fail) {
       throw behaviour.fail;

@@ -7,7 +7,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { findOnPath, locatePulumiCli, mapCliError, MINIMUM_PULUMI_VERSION, PulumiCliError } from "../../automation/pulumiCli";
+import {
+  findOnPath,
+  locatePulumiCli,
+  mapCliError,
+  MINIMUM_PULUMI_VERSION,
+  PulumiCliError,
+} from "../../automation/pulumiCli";
 
 const MISSING_MESSAGE =
   "The Pulumi CLI (`pulumi`) was not found on PATH.\n" +
@@ -87,7 +93,12 @@ describe("automation: Pulumi CLI lookup", function () {
     await assert.rejects(locatePulumiCli({ envPath: old }), (err: unknown) => {
       assert.ok(err instanceof PulumiCliError);
       assert.equal(err.reason, "too-old");
-      assert.match(err.message, new RegExp(`^The installed Pulumi CLI is version 3\\.100\\.0, older than ${MINIMUM_PULUMI_VERSION.replace(/\./g, "\\.")}\\.\\n`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `^The installed Pulumi CLI is version 3\\.100\\.0, older than ${MINIMUM_PULUMI_VERSION.replace(/\./g, "\\.")}\\.\\n`,
+        ),
+      );
       return true;
     });
 
@@ -96,7 +107,10 @@ describe("automation: Pulumi CLI lookup", function () {
     await assert.rejects(locatePulumiCli({ envPath: broken }), (err: unknown) => {
       assert.ok(err instanceof PulumiCliError);
       assert.equal(err.reason, "unusable");
-      assert.match(err.message, /^The installed Pulumi CLI cannot be used: Failed to parse Pulumi CLI version/);
+      assert.match(
+        err.message,
+        /^The installed Pulumi CLI cannot be used: Failed to parse Pulumi CLI version/,
+      );
       return true;
     });
   });
