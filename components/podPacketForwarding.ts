@@ -142,6 +142,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
       image: this.imageRef,
       environment: this.agentEnvironment,
       excludeNodeLabel: config.excludeNodeLabel,
+      architecture: config.imagePlatform === "linux/arm64" ? "arm64" : "amd64",
     });
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, manifests.namespace, k8sOpts);
     const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, manifests.serviceAccount, {

@@ -115,6 +115,7 @@ describe("program (Pulumi mocks + fake AWS)", function () {
     assert.equal(await promiseOf(out.agentImage), container.image);
     const affinity = JSON.stringify(pod.affinity);
     assert.ok(affinity.includes('"key":"extrahop/norpcapd","operator":"DoesNotExist"'), affinity);
+    assert.ok(affinity.includes('"key":"kubernetes.io/arch","operator":"In","values":["amd64"]'), affinity);
     assert.deepEqual(out.mirroredEnis, []);
     assert.equal(
       ofType("aws:ec2/trafficMirrorTarget:TrafficMirrorTarget").length,

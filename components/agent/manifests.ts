@@ -21,6 +21,8 @@ export interface AgentManifestInputs {
   environment: AgentEnvironment;
   /** Nodes with this label key get no agent. */
   excludeNodeLabel: string;
+  /** CPU architecture of the image (the vendor's rpcapd is a native binary): `amd64` or `arm64`. */
+  architecture: "amd64" | "arm64";
 }
 
 /** The objects, in apply order. */
@@ -93,6 +95,8 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
                         // Fargate runs no DaemonSets and refuses hostNetwork.
                         { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] },
                         { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                        // rpcapd is a native binary: nodes of another architecture could not start it.
+                        { key: "kubernetes.io/arch", operator: "In", values: [inputs.architecture] },
                       ],
                     },
                   ],

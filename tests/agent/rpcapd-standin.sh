@@ -210,6 +210,8 @@ client_loop() {
 watchdog() {
     while kill -0 "$RPCAPD_STANDIN_MAIN" 2>/dev/null; do sleep 1; done
     for p in "$@"; do kill -TERM "$p" 2>/dev/null || :; done
+    sleep 2
+    rm -rf "$state"
 }
 
 pids=""

@@ -16,6 +16,15 @@ export { buildAgentImage, buildSimImage, stageContext, AGENT_DIR, REPO_ROOT } fr
 export type { AgentImage, BuildAgentImageOptions } from "./agent";
 export { runInImage, startInImage } from "./run";
 export type { RunInImageOptions, RunHandle, RunResult } from "./run";
-export { buildah, imageExists, imageSize, inspectImage, formatBytes, STORAGE_ROOT, STORAGE_RUNROOT, WORK_DIR } from "./buildah";
+export {
+  buildah,
+  imageExists,
+  imageSize,
+  inspectImage,
+  formatBytes,
+  STORAGE_ROOT,
+  STORAGE_RUNROOT,
+  WORK_DIR,
+} from "./buildah";
 export type { ImageConfig, ImageSize } from "./buildah";
 export { checkImagePrerequisites } from "./prereq";

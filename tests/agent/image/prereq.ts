@@ -5,22 +5,22 @@ import { hasCommand } from "./exec";
  * (empty when all is there), so tests can fail loudly with a message that says what to install.
  */
 export async function checkImagePrerequisites(): Promise<string[]> {
-    const problems: string[] = [];
-    if (typeof process.getuid === "function" && process.getuid() !== 0) {
-        problems.push("must run as root (buildah with vfs storage, debootstrap, ip netns)");
+  const problems: string[] = [];
+  if (typeof process.getuid === "function" && process.getuid() !== 0) {
+    problems.push("must run as root (buildah with vfs storage, debootstrap, ip netns)");
+  }
+  const tools: [string, string][] = [
+    ["buildah", "buildah"],
+    ["debootstrap", "debootstrap"],
+    ["dpkg-deb", "dpkg"],
+    ["tar", "tar"],
+    ["gzip", "gzip"],
+    ["ip", "iproute2"],
+  ];
+  for (const [cmd, pkg] of tools) {
+    if (!(await hasCommand(cmd))) {
+      problems.push(`${cmd} is not installed (Debian package ${pkg})`);
     }
-    const tools: [string, string][] = [
-        ["buildah", "buildah"],
-        ["debootstrap", "debootstrap"],
-        ["dpkg-deb", "dpkg"],
-        ["tar", "tar"],
-        ["gzip", "gzip"],
-        ["ip", "iproute2"],
-    ];
-    for (const [cmd, pkg] of tools) {
-        if (!(await hasCommand(cmd))) {
-            problems.push(`${cmd} is not installed (Debian package ${pkg})`);
-        }
-    }
-    return problems;
+  }
+  return problems;
 }
