@@ -133,14 +133,18 @@ export async function podPacketForwardingProgram(
       )
     : undefined;
 
-  const ppf = new PodPacketForwarding(options.name ?? "pod-packet-forwarding", {
-    config,
-    network,
-    fleet,
-    mirrorFilterPlan,
-    buildContext,
-    kubeconfig: pulumi.secret(kubeconfig),
-  }, { parent: options.parent });
+  const ppf = new PodPacketForwarding(
+    options.name ?? "pod-packet-forwarding",
+    {
+      config,
+      network,
+      fleet,
+      mirrorFilterPlan,
+      buildContext,
+      kubeconfig: pulumi.secret(kubeconfig),
+    },
+    { parent: options.parent },
+  );
   return {
     podCidrs: ppf.podCidrs,
     serviceCidrs: ppf.serviceCidrs,

@@ -91,7 +91,9 @@ async function main(): Promise<void> {
   console.log(
     `program evaluation, offline (fake AWS + Pulumi mocks), Node ${process.version}, ${os.cpus().length} cores`,
   );
-  console.log("| nodes | node ENIs | mirrored ENIs | Pulumi resources | module load (s) | evaluation (s) | peak RSS (MB) |");
+  console.log(
+    "| nodes | node ENIs | mirrored ENIs | Pulumi resources | module load (s) | evaluation (s) | peak RSS (MB) |",
+  );
   console.log("|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {
     console.log(

@@ -132,9 +132,21 @@ describe("program (Pulumi mocks + fake AWS)", function () {
       users: { user: { exec: { command: string; args: string[] } } }[];
     };
     assert.equal(kubeconfig.clusters[0].cluster.server, world.clusters[0].endpoint);
-    assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], world.clusters[0].certificateAuthority?.data);
+    assert.equal(
+      kubeconfig.clusters[0].cluster["certificate-authority-data"],
+      world.clusters[0].certificateAuthority?.data,
+    );
     assert.deepEqual(kubeconfig.users[0].user.exec.command, "aws");
-    assert.deepEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "demo", "--region", "us-east-1", "--output", "json"]);
+    assert.deepEqual(kubeconfig.users[0].user.exec.args, [
+      "eks",
+      "get-token",
+      "--cluster-name",
+      "demo",
+      "--region",
+      "us-east-1",
+      "--output",
+      "json",
+    ]);
     for (const r of recorder.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
       assert.ok(r.inputs.metadata, `${r.type} has metadata`);
     }
