@@ -3,6 +3,7 @@
 # + NET_RAW) and forwards every IPv4 packet of the cluster's pods and nodes to
 # the sensors exactly once. Design and proof: docs/agent.md.
 set -eu
+umask 077 # the state dir holds the ServiceAccount token header
 
 AGENT_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/validate.sh
@@ -28,9 +29,13 @@ CAPTURE_ADDR=169.254.255.1
 CAPTURE_GW=169.254.255.2
 CAPTURE_MAC=02:eb:00:00:00:02
 NFT_TABLE=extrahop_rpcapd
+INSTANCE_ID=$(cat /proc/sys/kernel/random/uuid 2>/dev/null || echo "$$-$(date +%s)")
 ENI_IFNAMES=${ENI_IFNAMES:-eth*}
 POD_VETH_PREFIXES=${POD_VETH_PREFIXES:-eni vlan}
+MEMBER_SYNC=${MEMBER_SYNC:-watch}
 MEMBER_SYNC_INTERVAL=${MEMBER_SYNC_INTERVAL:-5}
+WATCH_TIMEOUT=${WATCH_TIMEOUT:-300}
+SHUTDOWN_DELAY=${SHUTDOWN_DELAY:-5}
 AGENT_NAMESPACE=${AGENT_NAMESPACE:-extrahop}
 AGENT_SELECTOR=${AGENT_SELECTOR:-component=extrahop-rpcapd}
 if [ -n "${KUBERNETES_SERVICE_HOST:-}" ]; then
@@ -73,11 +78,28 @@ validate() {
     case $MEMBER_SYNC_INTERVAL in
         '' | *[!0-9]* | 0*) die "MEMBER_SYNC_INTERVAL: '$MEMBER_SYNC_INTERVAL' must be a whole number of seconds >= 1" ;;
     esac
+    case $MEMBER_SYNC in
+        watch | poll) ;;
+        *) die "MEMBER_SYNC: '$MEMBER_SYNC' must be watch or poll" ;;
+    esac
+    case $SHUTDOWN_DELAY in
+        '' | *[!0-9]* | 0?*) die "SHUTDOWN_DELAY: '$SHUTDOWN_DELAY' must be a whole number of seconds" ;;
+    esac
+    case $WATCH_TIMEOUT in
+        '' | *[!0-9]* | 0*) die "WATCH_TIMEOUT: '$WATCH_TIMEOUT' must be a whole number of seconds >= 1" ;;
+    esac
+    valid_ifname "$CAPTURE_DEV" || die "CAPTURE_DEV: '$CAPTURE_DEV' is not an interface name"
+    valid_ifname "$CAPTURE_PEER" || die "CAPTURE_PEER: '$CAPTURE_PEER' is not an interface name"
+    [ "$CAPTURE_DEV" != "$CAPTURE_PEER" ] || die "CAPTURE_PEER: must differ from CAPTURE_DEV"
+    (set -f && valid_ifpatterns "$ENI_IFNAMES") ||
+        die "ENI_IFNAMES: '$ENI_IFNAMES' must be interface names or prefixes ending in *, blank-separated"
+    (set -f && valid_ifpatterns "$POD_VETH_PREFIXES") ||
+        die "POD_VETH_PREFIXES: '$POD_VETH_PREFIXES' must be interface name prefixes, blank-separated"
     case $AGENT_SELECTOR in
         ?*=?*) ;;
         *) die "AGENT_SELECTOR: '$AGENT_SELECTOR' must be key=value" ;;
     esac
-    _tools="ip nft awk sed paste"
+    _tools="ip nft awk sed paste od"
     if [ "$VPC_MIRRORING" = false ]; then _tools="$_tools curl jq"; fi
     for _t in $_tools; do
         command -v "$_t" >/dev/null 2>&1 || die "required tool '$_t' is not installed in the image"
@@ -107,6 +129,7 @@ write_ini() {
 RPCAPD_PID=
 SYNC_PID=
 STOP=
+SIGNALS=0
 
 # shellcheck disable=SC2317 # cleanup and on_signal run from traps
 cleanup() {
@@ -116,10 +139,12 @@ cleanup() {
     capture_dev_remove
 }
 
+# on_signal SIG: the first TERM/INT asks for a graceful stop (see main), a
+# second one for an immediate one.
 # shellcheck disable=SC2317
 on_signal() {
     STOP=$1
-    for _p in $RPCAPD_PID $SYNC_PID; do kill "-$1" "$_p" 2>/dev/null || true; done
+    SIGNALS=$((SIGNALS + 1))
 }
 
 # pause SECONDS: a sleep that a trapped signal interrupts at once.
@@ -176,7 +201,19 @@ main() {
         log "$dead exited unexpectedly; stopping so that Kubernetes restarts the agent"
         exit 1
     fi
-    log "received SIG$STOP; removing table ip $NFT_TABLE and $CAPTURE_DEV"
+    if [ "$VPC_MIRRORING" = false ] && [ "$SHUTDOWN_DELAY" -gt 0 ]; then
+        # Kubernetes marks the pod terminating when it sends TERM; the other agents
+        # see that and take this node's pods over. Keep capturing meanwhile, so the
+        # handover overlaps (duplicates) rather than leaves a gap (misses).
+        log "received SIG$STOP; capturing $SHUTDOWN_DELAY s more while the other agents take over"
+        _t=0
+        while [ "$_t" -lt "$SHUTDOWN_DELAY" ] && [ "$SIGNALS" -lt 2 ] && kill -0 "$RPCAPD_PID" 2>/dev/null; do
+            pause 1
+            _t=$((_t + 1))
+        done
+    fi
+    log "stopping; removing table ip $NFT_TABLE and $CAPTURE_DEV"
+    for _p in $RPCAPD_PID $SYNC_PID; do kill "-$STOP" "$_p" 2>/dev/null || true; done
     wait "$RPCAPD_PID" 2>/dev/null || true
     exit 0
 }

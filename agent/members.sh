@@ -4,13 +4,31 @@
 # local4   = this node's own IPv4 addresses + pods on this node (their /32
 #            routes through pod veths, and pods the API places on NODE_NAME).
 # members4 = IPv4 addresses (Node.status.addresses) of every node where an
-#            agent pod is Running and Ready, and the IPs of the running
+#            agent pod is Running, Ready and not terminating, and the IPs of the running
 #            non-hostNetwork pods on those nodes.
 # Both sets are replaced in a single nft transaction, so a packet never sees a
 # half-written set.
 #
+# MEMBER_SYNC=watch (default): one full list, then a watch on pods whose events
+# are folded into the sets at most once per second; a new full list when the
+# watch ends (server timeout, error, 410 Gone). MEMBER_SYNC=poll: a full list
+# every MEMBER_SYNC_INTERVAL seconds. In both, the sets are also recomputed
+# every MEMBER_SYNC_INTERVAL seconds for new local pod routes.
+#
 # Inputs: KUBE_API_URL KUBE_TOKEN_FILE KUBE_CA_FILE NODE_NAME AGENT_NAMESPACE
-# AGENT_SELECTOR POD_VETH_PREFIXES PODNETS CAPTURE_ADDR NFT_TABLE STATE_DIR.
+# AGENT_SELECTOR POD_VETH_PREFIXES PODNETS CAPTURE_ADDR NFT_TABLE STATE_DIR
+# MEMBER_SYNC MEMBER_SYNC_INTERVAL WATCH_TIMEOUT.
+
+# The fields of a pod the membership needs (events and lists are slimmed to
+# these, so the local state stays small).
+SLIM_POD='def slim: {
+    metadata: {uid: .metadata.uid, namespace: .metadata.namespace,
+               resourceVersion: .metadata.resourceVersion, labels: (.metadata.labels // {}),
+               deletionTimestamp: .metadata.deletionTimestamp},
+    spec: {nodeName: .spec.nodeName, hostNetwork: (.spec.hostNetwork // false)},
+    status: {phase: .status.phase, podIP: .status.podIP, podIPs: .status.podIPs,
+             conditions: [.status.conditions[]? | select(.type == "Ready")]}};'
+
 
 # api_get PATH OUTFILE
 api_get() {
@@ -27,10 +45,18 @@ api_get() {
     curl "$@" --output "$_out" "$KUBE_API_URL$_path"
 }
 
-# api_members: prints "M <ip>" for members and "L <ip>" for pods on this node.
-api_members() {
+# list_all: full list of nodes and pods -> nodes.json, pods.db.json (slim).
+list_all() {
     api_get "/api/v1/nodes?resourceVersion=0" "$STATE_DIR/nodes.json" || return 1
     api_get "/api/v1/pods?resourceVersion=0" "$STATE_DIR/pods.json" || return 1
+    jq -c "$SLIM_POD"' {rv: .metadata.resourceVersion, items: [.items[] | slim]}' \
+        "$STATE_DIR/pods.json" >"$STATE_DIR/pods.db.json" || return 1
+    rm -f "$STATE_DIR/pods.json"
+}
+
+# api_members: prints "M <ip>" for members and "L <ip>" for pods on this node,
+# from nodes.json and pods.db.json.
+api_members() {
     jq -r \
         --arg me "$NODE_NAME" \
         --arg ns "$AGENT_NAMESPACE" \
@@ -41,10 +67,13 @@ api_members() {
         def ready: any(.status.conditions[]?; .type == "Ready" and .status == "True");
         def podips: ((.status.podIPs // []) | map(.ip)) + [.status.podIP] | .[] | ipv4;
         .items as $pods
-        | ([$pods[]
+        | [$pods[]
             | select(.metadata.namespace == $ns and (.metadata.labels // {})[$lk] == $lv
-                     and .status.phase == "Running" and ready)
-            | .spec.nodeName] + [$me] | unique) as $agents
+                     and .status.phase == "Running" and ready
+                     # A terminating agent still captures during its grace period, but the
+                     # others take over now: an overlap (duplicates), not a gap (misses).
+                     and .metadata.deletionTimestamp == null)] as $agentPods
+        | ([$agentPods[] | .spec.nodeName] + [$me] | unique) as $agents
         | ($pods[]
             | select((.spec.hostNetwork // false) | not)
             | select(.status.phase != "Succeeded" and .status.phase != "Failed")
@@ -54,8 +83,11 @@ api_members() {
           ($nodes[0].items[]
             | select(.metadata.name as $n | any($agents[]; . == $n))
             | .status.addresses[]? | select(.type == "InternalIP" or .type == "ExternalIP")
-            | .address | ipv4 | "M \(.)")
-        ' "$STATE_DIR/pods.json"
+            | .address | ipv4 | "M \(.)"),
+          # A node that joined after the last node list: its agent is hostNetwork,
+          # so the agent pod IP is the node address.
+          ($agentPods[] | podips | "M \(.)")
+        ' "$STATE_DIR/pods.db.json"
 }
 
 # in_podnet: stdin IPv4 addresses -> those inside one of PODNETS.
@@ -77,8 +109,14 @@ kernel_local() {
         in_podnet
 }
 
-# members_sync_once: one API round and one atomic set replacement.
+# members_sync_once: a full list and one atomic set replacement.
 members_sync_once() {
+    list_all || return 1
+    members_apply
+}
+
+# members_apply: recompute both sets from the local state; one nft transaction.
+members_apply() {
     api_members >"$STATE_DIR/api.txt" || return 1
     {
         sed -n 's/^L //p' "$STATE_DIR/api.txt"
@@ -102,17 +140,104 @@ members_sync_once() {
     fi
 }
 
-# members_loop: runs in the background; keeps the last good sets on failure.
-members_loop() {
-    trap - TERM INT
+# fold_events: folds the complete lines the watch appended since the last call
+# into pods.db.json. Returns 0 if something changed, 1 if nothing, 2 if the
+# watch reported an error (410 Gone: a new full list is needed).
+fold_events() {
+    [ -s "$STATE_DIR/watch.raw" ] || return 1
+    _size=$(wc -c <"$STATE_DIR/watch.raw")
+    [ "$_size" -gt "$_watch_off" ] || return 1
+    tail -c +"$((_watch_off + 1))" "$STATE_DIR/watch.raw" | head -c "$((_size - _watch_off))" >"$STATE_DIR/watch.new"
+    # Only complete lines; a partial last line is read next time.
+    _complete=$(sed -n '$=' "$STATE_DIR/watch.new")
+    if [ "$(tail -c 1 "$STATE_DIR/watch.new" | od -An -c | tr -d ' ')" != '\n' ]; then
+        _complete=$((${_complete:-1} - 1))
+    fi
+    [ "${_complete:-0}" -gt 0 ] || return 1
+    head -n "$_complete" "$STATE_DIR/watch.new" >"$STATE_DIR/watch.batch"
+    _watch_off=$((_watch_off + $(wc -c <"$STATE_DIR/watch.batch")))
+    jq -c -n "$SLIM_POD"'
+        [inputs] as $ev
+        | ($db[0].items | map({key: .metadata.uid, value: .}) | from_entries) as $byuid
+        | reduce $ev[] as $e ({pods: $byuid, rv: $db[0].rv, error: false};
+            if $e.type == "ADDED" or $e.type == "MODIFIED" then
+                .pods[$e.object.metadata.uid] = ($e.object | slim) | .rv = $e.object.metadata.resourceVersion
+            elif $e.type == "DELETED" then
+                del(.pods[$e.object.metadata.uid]) | .rv = $e.object.metadata.resourceVersion
+            elif $e.type == "BOOKMARK" then .rv = $e.object.metadata.resourceVersion
+            else .error = true end)
+        | {rv, error, items: [.pods[]]}' \
+        --slurpfile db "$STATE_DIR/pods.db.json" "$STATE_DIR/watch.batch" >"$STATE_DIR/pods.db.next" || return 2
+    if [ "$(jq -r .error "$STATE_DIR/pods.db.next")" = true ]; then
+        return 2
+    fi
+    jq -c 'del(.error)' "$STATE_DIR/pods.db.next" >"$STATE_DIR/pods.db.json"
+    return 0
+}
+
+# watch_start: curl appends the watch's events (one JSON per line) to watch.raw.
+watch_start() {
+    : >"$STATE_DIR/watch.raw"
+    _watch_off=0
+    _rv=$(jq -r '.rv // ""' "$STATE_DIR/pods.db.json")
+    set -- --silent --show-error --fail --no-buffer --max-time "$((WATCH_TIMEOUT + 30))"
+    if [ -r "$KUBE_CA_FILE" ]; then set -- "$@" --cacert "$KUBE_CA_FILE"; fi
+    if [ -r "$KUBE_TOKEN_FILE" ]; then
+        printf 'Authorization: Bearer %s\n' "$(cat "$KUBE_TOKEN_FILE")" >"$STATE_DIR/auth.hdr"
+        set -- "$@" --header "@$STATE_DIR/auth.hdr"
+    fi
+    curl "$@" --output "$STATE_DIR/watch.raw" \
+        "$KUBE_API_URL/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=$_rv&timeoutSeconds=$WATCH_TIMEOUT" &
+    _watch_pid=$!
+}
+
+# relist: a full list, retried until it succeeds.
+relist() {
     _fails=0
-    while :; do
+    until members_sync_once; do
+        _fails=$((_fails + 1))
+        log "warning: membership sync failed ($_fails in a row); keeping the previous sets"
         sleep "$MEMBER_SYNC_INTERVAL"
-        if members_sync_once; then
-            _fails=0
-        else
-            _fails=$((_fails + 1))
-            log "warning: membership sync failed ($_fails in a row); keeping the previous sets"
-        fi
+    done
+}
+
+# members_loop: runs in the background (a subshell); keeps the last good sets
+# when the API fails.
+members_loop() {
+    _watch_pid=
+    trap 'if [ -n "$_watch_pid" ]; then kill "$_watch_pid" 2>/dev/null; fi; exit 0' TERM INT
+    if [ "$MEMBER_SYNC" = poll ]; then
+        while :; do
+            sleep "$MEMBER_SYNC_INTERVAL"
+            members_sync_once || log "warning: membership sync failed; keeping the previous sets"
+        done
+    fi
+    while :; do
+        watch_start
+        _since=0
+        while :; do
+            sleep 1
+            _since=$((_since + 1))
+            _rc=0
+            fold_events || _rc=$?
+            if [ "$_rc" -eq 2 ]; then
+                log "membership watch: error event (e.g. 410 Gone); listing again"
+                break
+            fi
+            if [ "$_rc" -eq 0 ] || [ "$_since" -ge "$MEMBER_SYNC_INTERVAL" ]; then
+                members_apply || log "warning: could not apply the membership sets"
+                _since=0
+            fi
+            if ! kill -0 "$_watch_pid" 2>/dev/null; then
+                # The watch ended (server timeout or error); fold what it sent, then list again.
+                _rc=0
+                fold_events || _rc=$?
+                break
+            fi
+        done
+        kill "$_watch_pid" 2>/dev/null || true
+        wait "$_watch_pid" 2>/dev/null || true
+        _watch_pid=
+        relist
     done
 }

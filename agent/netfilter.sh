@@ -10,7 +10,9 @@
 # so the sensor receives Ethernet frames (DLT_EN10MB). See docs/agent.md.
 #
 # Inputs (set by entrypoint.sh): CAPTURE_DEV CAPTURE_PEER CAPTURE_ADDR
-# CAPTURE_GW CAPTURE_MAC NFT_TABLE VPC_MIRRORING ENI_IFNAMES SENSORS SVCNETS.
+# CAPTURE_GW CAPTURE_MAC NFT_TABLE VPC_MIRRORING ENI_IFNAMES SENSORS SVCNETS
+# INSTANCE_ID (tags the table and the device: an agent only removes its own,
+# so an old instance exiting after a new one started leaves the new one alone).
 
 # comma_join: stdin lines -> "a, b, c" (empty when no lines).
 comma_join() {
@@ -21,6 +23,7 @@ comma_join() {
 capture_dev_setup() {
     ip link del "$CAPTURE_DEV" 2>/dev/null || true
     ip link add "$CAPTURE_DEV" type veth peer name "$CAPTURE_PEER"
+    ip link set "$CAPTURE_DEV" alias "extrahop-rpcapd $INSTANCE_ID"
     for _d in "$CAPTURE_DEV" "$CAPTURE_PEER"; do
         # No IPv6 link-local address, so neither end ever emits anything of
         # its own (router solicitations, MLD); no MTU limit on clones.
@@ -46,7 +49,11 @@ capture_dev_setup() {
 }
 
 capture_dev_remove() {
-    ip link del "$CAPTURE_DEV" 2>/dev/null || true
+    if ip -o link show dev "$CAPTURE_DEV" 2>/dev/null | grep -qF "alias extrahop-rpcapd $INSTANCE_ID"; then
+        ip link del "$CAPTURE_DEV" 2>/dev/null || true
+    elif ip -o link show dev "$CAPTURE_DEV" >/dev/null 2>&1; then
+        log "$CAPTURE_DEV belongs to another agent instance now; leaving it"
+    fi
 }
 
 # select_rules: the per-packet decision of this node, by mode.
@@ -77,6 +84,7 @@ nft_ruleset() {
 table ip $NFT_TABLE
 delete table ip $NFT_TABLE
 table ip $NFT_TABLE {
+	comment "owner $INSTANCE_ID"
 	set sensors {
 		type ipv4_addr
 		elements = { $_sensors }
@@ -125,7 +133,11 @@ nft_install() {
 }
 
 nft_remove() {
-    nft delete table ip "$NFT_TABLE" 2>/dev/null || true
+    if nft list table ip "$NFT_TABLE" 2>/dev/null | grep -qF "comment \"owner $INSTANCE_ID\""; then
+        nft delete table ip "$NFT_TABLE" 2>/dev/null || true
+    elif nft list table ip "$NFT_TABLE" >/dev/null 2>&1; then
+        log "table ip $NFT_TABLE belongs to another agent instance now; leaving it"
+    fi
 }
 
 # bpf_filter: rpcapd's -F, a second line of defence behind the nft rules:

@@ -56,6 +56,22 @@ valid_dns_subdomain() {
     [ "${#1}" -le 253 ]
 }
 
+# valid_ifname NAME: a Linux interface name (1-15 chars, no blanks, no quotes).
+valid_ifname() {
+    case $1 in '' | *[!A-Za-z0-9_.-]*) return 1 ;; esac
+    [ "${#1}" -le 15 ]
+}
+
+# valid_ifpatterns LIST: blank-separated interface names or prefixes with a
+# trailing * (nft wildcard), e.g. "eth*" or "eni vlan".
+valid_ifpatterns() {
+    [ -n "$1" ] || return 1
+    for _p in $1; do
+        _base=${_p%\*}
+        valid_ifname "$_base" || return 1
+    done
+}
+
 # list_items NAME CHECK WHAT: validates the comma-separated list held by the
 # variable NAME, each item with the function CHECK; on success sets LIST to the
 # items, blanks trimmed, duplicates dropped, one per line. On failure prints a

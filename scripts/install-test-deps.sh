@@ -9,6 +9,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  iproute2 iptables ipset nftables tcpdump curl jq socat procps kmod \
+  iproute2 iptables ipset nftables tcpdump curl jq socat procps kmod iputils-ping ethtool libcap2-bin \
   shellcheck buildah debootstrap dpkg-dev ca-certificates >/dev/null
 echo "install-test-deps: ok"

@@ -75,7 +75,9 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
       metadata,
       spec: {
         selector: { matchLabels: { component: AGENT_NAME } },
-        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } },
+        // No surge: two agents on one node would both report its packets; the outgoing agent keeps capturing
+        // for SHUTDOWN_DELAY while the others take its pods over (docs/agent.md).
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%", maxSurge: 0 } },
         template: {
           metadata: { labels },
           spec: {

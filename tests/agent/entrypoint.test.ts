@@ -94,6 +94,16 @@ describe("agent/entrypoint.sh configuration", function () {
     ["MEMBER_SYNC_INTERVAL", "0"],
     ["MEMBER_SYNC_INTERVAL", "5s"],
     ["AGENT_SELECTOR", "component"],
+    ["MEMBER_SYNC", "stream"],
+    ["SHUTDOWN_DELAY", "-1"],
+    ["SHUTDOWN_DELAY", "05"],
+    ["WATCH_TIMEOUT", "0"],
+    ["WATCH_TIMEOUT", "5m"],
+    ["CAPTURE_DEV", 'ehcap0" accept'],
+    ["CAPTURE_DEV", "a-very-long-interface-name"],
+    ["CAPTURE_PEER", "ehcap0"],
+    ["ENI_IFNAMES", 'eth*" } accept'],
+    ["POD_VETH_PREFIXES", "eni;vlan"],
   ];
   for (const [name, value] of malformed) {
     it(`rejects ${name}=${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value)}, naming it`, function () {

@@ -417,29 +417,49 @@ export class Cluster {
       const nodeNs = this.ns(`n${n.key}`);
       sh(nodeNs, "sysctl -qw net.ipv4.ip_forward=1");
       for (const p of n.pods) {
-        const eni = T.hostVethName(p.name);
-        const podNs = this.ns(`p${p.key}`);
-        sh(nodeNs, `ip link add ${eni} type veth peer name eth0 netns ${podNs}`);
-        const eniMac = sh(nodeNs, `cat /sys/class/net/${eni}/address`).trim();
-        const podMac = sh(podNs, "cat /sys/class/net/eth0/address").trim();
-        sh(
-          podNs,
-          `ip addr add ${p.ip}/32 dev eth0
-                     ip link set eth0 up
-                     ip route add 169.254.1.1 dev eth0 scope link
-                     ip route add default via 169.254.1.1 dev eth0
-                     ip neigh add 169.254.1.1 lladdr ${eniMac} dev eth0 nud permanent`,
-        );
-        sh(
-          nodeNs,
-          `ip link set ${eni} up
-                     ip route add ${p.ip}/32 dev ${eni} scope link
-                     ip neigh add ${p.ip} lladdr ${podMac} dev ${eni} nud permanent`,
-        );
-        sh(vpc, `ip route add ${p.ip}/32 via ${n.ip} dev v${`n${n.key}`}`);
+        this.wirePod(n, p);
       }
       this.installKubeProxy(n);
     }
+  }
+
+  /** Wires a pod the way the VPC CNI does (the pod's namespace must exist). */
+  private wirePod(n: T.NodeSpec, p: T.PodSpec): void {
+    const nodeNs = this.ns(`n${n.key}`);
+    const eni = T.hostVethName(p.name);
+    const podNs = this.ns(`p${p.key}`);
+    sh(nodeNs, `ip link add ${eni} type veth peer name eth0 netns ${podNs}`);
+    const eniMac = sh(nodeNs, `cat /sys/class/net/${eni}/address`).trim();
+    const podMac = sh(podNs, "cat /sys/class/net/eth0/address").trim();
+    sh(
+      podNs,
+      `ip addr add ${p.ip}/32 dev eth0
+       ip link set eth0 up
+       ip route add 169.254.1.1 dev eth0 scope link
+       ip route add default via 169.254.1.1 dev eth0
+       ip neigh add 169.254.1.1 lladdr ${eniMac} dev eth0 nud permanent`,
+    );
+    sh(
+      nodeNs,
+      `ip link set ${eni} up
+       ip route add ${p.ip}/32 dev ${eni} scope link
+       ip neigh add ${p.ip} lladdr ${podMac} dev ${eni} nud permanent`,
+    );
+    sh(this.ns("vpc"), `ip route add ${p.ip}/32 via ${n.ip} dev vn${n.key}`);
+  }
+
+  /**
+   * Starts a new pod on a node at run time (pod churn), with its own worker. It is not in the fake API
+   * until the caller says so (writeApi with T.podsJson([...])).
+   */
+  async addPod(nodeKey: string, p: T.PodSpec): Promise<void> {
+    const ns = this.ns(`p${p.key}`);
+    execFileSync("ip", ["netns", "add", ns]);
+    sh(ns, "ip link set lo up; sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0");
+    this.wirePod(T.node(nodeKey), p);
+    const w = new Worker(ns, this.spawnIn(`p${p.key}`, ["worker", String(T.POD_TCP), String(T.POD_UDP)]));
+    this.workers.set(`p${p.key}`, w);
+    await withTimeout(w.ready, 20_000, `starting the worker of pod ${p.key}`);
   }
 
   /** kube-proxy (iptables mode) and VPC CNI SNAT rules, shaped like theirs. */
@@ -567,6 +587,8 @@ export class Cluster {
       KUBE_TOKEN_FILE: path.join(this.workDir, "token"),
       KUBE_CA_FILE: "/nonexistent/ca.crt",
       MEMBER_SYNC_INTERVAL: String(this.opts.syncInterval),
+      // Stops stay fast; the graceful handover has a test of its own.
+      SHUTDOWN_DELAY: "0",
     };
   }
 

@@ -7,11 +7,7 @@ import { buildSimImage } from "../image/agent";
 import { startInImage } from "../image/run";
 import { AgentHandle, AgentRunner } from "./cluster";
 
-/** Whether the suite must run the agent inside the image: in CI always, locally with EHSIM_IMAGE=1. */
-export function imageRunRequested(): boolean {
-  return process.env.CI === "true" || process.env.EHSIM_IMAGE === "1";
-}
-
+/** Runs the entrypoint inside the agent image built from agent/Dockerfile, in a simulated node. */
 export class ImageRunner implements AgentRunner {
   readonly description: string;
   constructor(private readonly image: string) {

@@ -199,7 +199,60 @@ function sensor(port: number, dir: string): void {
   server.listen(port, "0.0.0.0", () => process.stdout.write("ready\n"));
 }
 
+interface PodLike {
+  metadata: { uid: string; resourceVersion?: string };
+}
+
+/**
+ * A fake Kubernetes API: lists of nodes and pods from <dir>/{nodes,pods}.json (re-read on change, so the test can
+ * change membership), and watches on pods: the server diffs each new pods.json against the previous one and sends
+ * ADDED/MODIFIED/DELETED events with increasing resourceVersions. A watch from an older resourceVersion than the
+ * current one gets an ERROR event with 410 Gone (the client must list again), as the real API does once its
+ * event window has passed (also forced once by creating <dir>/expire-next-watch). timeoutSeconds ends the watch.
+ */
 function api(port: number, dir: string, token: string): void {
+  let version = 1;
+  let raw = "";
+  let pods = new Map<string, PodLike>();
+  const watchers = new Set<(type: string, obj: object) => void>();
+  const refresh = (): void => {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, "pods.json"), "utf8");
+    } catch {
+      return;
+    }
+    if (text === raw) {
+      return;
+    }
+    const first = raw === "";
+    raw = text;
+    const next = new Map<string, PodLike>();
+    for (const p of (JSON.parse(text) as { items: PodLike[] }).items) {
+      next.set(p.metadata.uid, p);
+    }
+    if (!first) {
+      version++;
+      const rv = String(version);
+      for (const [uid, p] of next) {
+        const old = pods.get(uid);
+        if (!old) {
+          watchers.forEach((w) => w("ADDED", { ...p, metadata: { ...p.metadata, resourceVersion: rv } }));
+        } else if (JSON.stringify(old) !== JSON.stringify(p)) {
+          watchers.forEach((w) => w("MODIFIED", { ...p, metadata: { ...p.metadata, resourceVersion: rv } }));
+        }
+      }
+      for (const [uid, p] of pods) {
+        if (!next.has(uid)) {
+          watchers.forEach((w) => w("DELETED", { ...p, metadata: { ...p.metadata, resourceVersion: rv } }));
+        }
+      }
+    }
+    pods = next;
+  };
+  refresh();
+  setInterval(refresh, 100);
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     fs.appendFileSync(path.join(dir, "requests.log"), `${req.method} ${req.url}\n`);
@@ -230,10 +283,33 @@ function api(port: number, dir: string, token: string): void {
       );
       return;
     }
-    // Re-read on every request: the test may change membership mid-run.
-    const body = fs.readFileSync(path.join(dir, `${m[1]}.json`));
+    refresh();
+    if (m[1] === "pods" && url.searchParams.get("watch") === "1") {
+      res.writeHead(200, { "content-type": "application/json" });
+      const send = (type: string, object: object): void => {
+        res.write(JSON.stringify({ type, object }) + "\n");
+      };
+      const from = url.searchParams.get("resourceVersion");
+      const expire = path.join(dir, "expire-next-watch");
+      if ((from && from !== "0" && from !== String(version)) || fs.existsSync(expire)) {
+        fs.rmSync(expire, { force: true });
+        send("ERROR", { kind: "Status", apiVersion: "v1", status: "Failure", reason: "Expired", code: 410 });
+        res.end();
+        return;
+      }
+      watchers.add(send);
+      const timeout = Number(url.searchParams.get("timeoutSeconds") ?? "1800");
+      const timer = setTimeout(() => res.end(), timeout * 1000);
+      res.on("close", () => {
+        clearTimeout(timer);
+        watchers.delete(send);
+      });
+      return;
+    }
+    const body = JSON.parse(fs.readFileSync(path.join(dir, `${m[1]}.json`), "utf8")) as { metadata: object };
+    body.metadata = { ...body.metadata, resourceVersion: String(version) };
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(body);
+    res.end(JSON.stringify(body));
   });
   server.listen(port, "0.0.0.0", () => process.stdout.write("ready\n"));
 }

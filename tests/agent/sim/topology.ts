@@ -185,8 +185,11 @@ export function nodesJson(): object {
 /** What GET /api/v1/pods answers: workload pods, agent pods (hostNetwork) on agent nodes, and the
  * awkward cases: a Succeeded job pod whose old IP now belongs to the VPC host, a Pending pod without IP,
  * a hostNetwork pod on the excluded node. */
-export function podsJson(): object {
+export function podsJson(extra: { node: string; pod: PodSpec }[] = []): object {
   const items: object[] = [];
+  for (const x of extra) {
+    items.push(podObject(x.pod.name, "default", node(x.node).name, x.pod.ip, { hostIP: node(x.node).ip }));
+  }
   for (const n of NODES) {
     for (const p of n.pods) {
       items.push(podObject(p.name, "default", n.name, p.ip, { hostIP: n.ip }));
