@@ -118,13 +118,7 @@ export async function podPacketForwardingProgram(
     );
   }
   const kubeconfig =
-    config.kubeconfig ??
-    eksKubeconfig({
-      clusterName: config.clusterName as string,
-      region: clients.region,
-      endpoint: network.apiServer?.endpoint ?? "",
-      certificateAuthorityData: network.apiServer?.certificateAuthorityData ?? "",
-    });
+    config.kubeconfig ?? kubeconfigFromLookup(config.clusterName as string, clients.region, network);
   const buildContext = packagePath
     ? stageBuildContext(
         options.agentDir ?? path.join(__dirname, "agent"),
@@ -176,4 +170,15 @@ function mirrorFilter(config: StackConfig, network: ClusterNetwork): MirrorFilte
     }
     throw err;
   }
+}
+
+/** A kubeconfig from DescribeCluster's endpoint and CA, or a config error when the cluster reports neither. */
+function kubeconfigFromLookup(clusterName: string, region: string, network: ClusterNetwork): string {
+  if (!network.apiServer) {
+    throw new ConfigError([
+      `clusterName: cluster ${JSON.stringify(clusterName)} reports no API endpoint or CA yet (is it still CREATING?); ` +
+        "wait for ACTIVE or set kubeconfig",
+    ]);
+  }
+  return eksKubeconfig({ clusterName, region, ...network.apiServer });
 }

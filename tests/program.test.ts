@@ -243,6 +243,12 @@ describe("program (Pulumi mocks + fake AWS)", function () {
     assert.equal(recorder.resources.length, 0);
   });
 
+  it("rejects a cluster without endpoint (still creating) unless a kubeconfig is given", async () => {
+    delete world.clusters[0].endpoint;
+    await assert.rejects(run(baseConfig), /clusterName: cluster "demo" reports no API endpoint or CA yet/);
+    assert.equal(recorder.resources.length, 0);
+  });
+
   it("uses a prebuilt image without creating a repository", async () => {
     const image = `registry.example.com/extrahop/rpcapd@sha256:${"b".repeat(64)}`;
     const out = await run({ clusterName: "demo", sensorIps: ["10.0.200.10"], agentImage: image });
