@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
+apt-get install -y -qq \
   iproute2 iptables ipset nftables tcpdump curl jq socat procps kmod iputils-ping ethtool libcap2-bin \
-  shellcheck buildah debootstrap dpkg-dev ca-certificates >/dev/null
+  shellcheck buildah debootstrap debian-archive-keyring dpkg-dev ca-certificates >/dev/null
 echo "install-test-deps: ok"
