@@ -36,6 +36,8 @@ MEMBER_SYNC=${MEMBER_SYNC:-watch}
 MEMBER_SYNC_INTERVAL=${MEMBER_SYNC_INTERVAL:-5}
 WATCH_TIMEOUT=${WATCH_TIMEOUT:-300}
 SHUTDOWN_DELAY=${SHUTDOWN_DELAY:-5}
+SENSOR_GRACE=${SENSOR_GRACE:-90}
+SENSOR_CHECK_INTERVAL=${SENSOR_CHECK_INTERVAL:-5}
 AGENT_NAMESPACE=${AGENT_NAMESPACE:-extrahop}
 AGENT_SELECTOR=${AGENT_SELECTOR:-component=extrahop-rpcapd}
 if [ -n "${KUBERNETES_SERVICE_HOST:-}" ]; then
@@ -88,6 +90,14 @@ validate() {
     case $WATCH_TIMEOUT in
         '' | *[!0-9]* | 0*) die "WATCH_TIMEOUT: '$WATCH_TIMEOUT' must be a whole number of seconds >= 1" ;;
     esac
+    case $SENSOR_GRACE in
+        '' | *[!0-9]* | 0* | ?????????*) die "SENSOR_GRACE: '$SENSOR_GRACE' must be a whole number of seconds >= 1 (at most 8 digits)" ;;
+    esac
+    case $SENSOR_CHECK_INTERVAL in
+        '' | *[!0-9]* | 0* | ?????????*) die "SENSOR_CHECK_INTERVAL: '$SENSOR_CHECK_INTERVAL' must be a whole number of seconds >= 1 (at most 8 digits)" ;;
+    esac
+    [ "$SENSOR_CHECK_INTERVAL" -le "$SENSOR_GRACE" ] ||
+        die "SENSOR_CHECK_INTERVAL: '$SENSOR_CHECK_INTERVAL' must not exceed SENSOR_GRACE ($SENSOR_GRACE)"
     valid_ifname "$CAPTURE_DEV" || die "CAPTURE_DEV: '$CAPTURE_DEV' is not an interface name"
     valid_ifname "$CAPTURE_PEER" || die "CAPTURE_PEER: '$CAPTURE_PEER' is not an interface name"
     [ "$CAPTURE_DEV" != "$CAPTURE_PEER" ] || die "CAPTURE_PEER: must differ from CAPTURE_DEV"
@@ -99,7 +109,7 @@ validate() {
         ?*=?*) ;;
         *) die "AGENT_SELECTOR: '$AGENT_SELECTOR' must be key=value" ;;
     esac
-    _tools="ip nft awk sed paste od"
+    _tools="ip nft ss awk sed paste od date"
     if [ "$VPC_MIRRORING" = false ]; then _tools="$_tools curl jq"; fi
     for _t in $_tools; do
         command -v "$_t" >/dev/null 2>&1 || die "required tool '$_t' is not installed in the image"
@@ -123,6 +133,85 @@ write_ini() {
         done
         echo "NullAuthPermit = YES"
     } >"$STATE_DIR/rpcapd.ini"
+}
+
+# ---- sensor connections --------------------------------------------------------
+# rpcapd can be alive and forward nothing: after a sensor closes the control
+# connection (RPCAP CLOSE, a sensor restart), the vendor's rpcapd ends that
+# client and never reconnects it (field notes), while a failed connect is
+# retried every 30 s. So the supervision loop also watches the established TCP
+# connections of the node's namespace (hostNetwork: only this agent's rpcapd
+# talks to the sensors' RPCAP port) to each sensor:RPCAPD_TARGET_PORT.
+# Per sensor, variables SEEN_<i> (epoch seconds of the last check that found
+# its connection, or of rpcapd's start) and LOST_<i> (1 once it has been
+# missing longer than SENSOR_GRACE, logged once per transition).
+
+# sensors_init: every sensor counts as seen at rpcapd's start.
+sensors_init() {
+    _now=$(date +%s)
+    _i=0
+    for _s in $SENSORS; do
+        _i=$((_i + 1))
+        eval "SEEN_$_i=\$_now LOST_$_i=0 UP_$_i=0"
+    done
+    NEXT_CHECK=0
+}
+
+# sensors_check: updates each sensor's state, logs transitions, keeps the ready
+# file only while at least one sensor is connected; returns 1 when no sensor
+# has had a connection for longer than SENSOR_GRACE (the caller exits).
+sensors_check() {
+    _now=$(date +%s)
+    if ! _conns=$(ss -tnH state established 2>&1); then
+        # Cannot tell: supervise the process only (as without this check), say so once.
+        [ -n "${SS_WARNED:-}" ] || log "warning: ss failed, sensor connections not checked: $_conns"
+        SS_WARNED=1
+        [ -e "$READY_FILE" ] || : >"$READY_FILE"
+        return 0
+    fi
+    # Columns without a state column (a state filter is given): Recv-Q Send-Q Local Peer.
+    _peers=$(printf '%s\n' "$_conns" | awk '{ print $4 }')
+    _i=0
+    _up=0
+    _alive=0
+    _missing=
+    for _s in $SENSORS; do
+        _i=$((_i + 1))
+        _seen=0 _lost=0 _was_up=0
+        eval "_seen=\$SEEN_$_i _lost=\$LOST_$_i _was_up=\$UP_$_i"
+        # An AF_INET6 socket shows the IPv4 peer as [::ffff:a.b.c.d]:port.
+        if printf '%s\n' "$_peers" | grep -qxF -e "$_s:$RPCAPD_TARGET_PORT" -e "[::ffff:$_s]:$RPCAPD_TARGET_PORT"; then
+            if [ "$_lost" = 1 ]; then
+                log "sensor $_s:$RPCAPD_TARGET_PORT: connected again after $((_now - _seen)) s without a connection"
+            elif [ "$_was_up" = 0 ]; then
+                log "sensor $_s:$RPCAPD_TARGET_PORT: connected"
+            fi
+            eval "SEEN_$_i=\$_now LOST_$_i=0 UP_$_i=1"
+            _up=$((_up + 1))
+            _alive=$((_alive + 1))
+            continue
+        fi
+        eval "UP_$_i=0"
+        _missing="$_missing${_missing:+, }$_s"
+        if [ $((_now - _seen)) -gt "$SENSOR_GRACE" ]; then
+            if [ "$_lost" = 0 ]; then
+                log "sensor $_s:$RPCAPD_TARGET_PORT: no connection for $((_now - _seen)) s (> SENSOR_GRACE $SENSOR_GRACE s): rpcapd forwards nothing to it"
+                eval "LOST_$_i=1"
+            fi
+        else
+            _alive=$((_alive + 1))
+        fi
+    done
+    if [ "$_up" -gt 0 ]; then
+        [ -e "$READY_FILE" ] || : >"$READY_FILE"
+    elif [ -e "$READY_FILE" ]; then
+        rm -f "$READY_FILE"
+        log "no sensor connected ($_missing); not ready until one is"
+    fi
+    if [ "$_alive" -eq 0 ]; then
+        log "no sensor has had a connection for more than SENSOR_GRACE $SENSOR_GRACE s ($_missing; port $RPCAPD_TARGET_PORT): rpcapd is alive but forwarding nothing; stopping so that Kubernetes restarts the agent"
+        return 1
+    fi
 }
 
 # ---- lifecycle ---------------------------------------------------------------
@@ -182,7 +271,8 @@ main() {
     "$RPCAPD_BIN" -v -n -f "$STATE_DIR/rpcapd.ini" -i "$CAPTURE_DEV" -F "$(bpf_filter)" -D &
     RPCAPD_PID=$!
     log "started $RPCAPD_BIN (pid $RPCAPD_PID) with filter: $(bpf_filter)"
-    : >"$READY_FILE"
+    # Ready once rpcapd holds a connection to a sensor (sensors_check).
+    sensors_init
 
     dead=
     while [ -z "$STOP" ]; do
@@ -194,10 +284,21 @@ main() {
             dead="membership sync"
             break
         fi
+        # Every SENSOR_CHECK_INTERVAL s; every second while not ready (start-up).
+        _t=$(date +%s)
+        if [ "$_t" -ge "$NEXT_CHECK" ] || [ ! -e "$READY_FILE" ]; then
+            NEXT_CHECK=$((_t + SENSOR_CHECK_INTERVAL))
+            sensors_check || {
+                dead=sensors
+                break
+            }
+        fi
         pause 1
     done
     rm -f "$READY_FILE"
-    if [ -n "$dead" ]; then
+    if [ "$dead" = sensors ]; then
+        exit 1
+    elif [ -n "$dead" ]; then
         log "$dead exited unexpectedly; stopping so that Kubernetes restarts the agent"
         exit 1
     fi

@@ -15,16 +15,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  AgentRunner,
-  Capture,
-  Cluster,
-  decodeEthernetIpv4Frame,
-  MARKER_RE,
-  packetKey,
-  readPcapStreams,
-  sleep,
-} from "./simlib";
+import { AgentRunner, Cluster, sleep } from "./simlib";
 import { FLOWS, FlowResult, formatResults, runMatrix } from "../../tests/agent/sim/matrix";
 import * as T from "../../tests/agent/sim/topology";
 import { ThroughputBench, ThroughputResult, BENCH_PODNET, BENCH_SVCNET, BENCH_SENSOR } from "./throughput";
@@ -113,86 +104,6 @@ function tally(mode: boolean, results: FlowResult[]): { byClass: Map<string, Tal
   return { byClass, total };
 }
 
-/** The harness's Cluster.collect, for any link type: cooked (LINUX_SLL / SLL2) frames are re-framed as
- * Ethernet before decoding, so `any` captures can be counted with the same rules. */
-function collectAnyLink(c: Cluster, linkTypes: Record<number, number>): Capture {
-  const sensorDir = path.join(c.workDir, "sensor");
-  if (!fs.existsSync(sensorDir)) {
-    throw new Error(`harness layout changed: no ${sensorDir}`);
-  }
-  const cap: Capture = {
-    observations: [],
-    nonEthernet: 0,
-    sensorFrames: 0,
-    frames: 0,
-    duplicates: [],
-    packets: [],
-  };
-  const seen = new Set<string>();
-  for (const f of fs.readdirSync(sensorDir)) {
-    for (const fr of readPcapStreams(fs.readFileSync(path.join(sensorDir, f)))) {
-      cap.frames++;
-      linkTypes[fr.linkType] = (linkTypes[fr.linkType] ?? 0) + 1;
-      if (fr.linkType !== 1) {
-        cap.nonEthernet++;
-      }
-      const ip = decodeEthernetIpv4Frame(fr);
-      if (!ip) {
-        continue;
-      }
-      if (ip.src === T.SENSOR_IP || ip.dst === T.SENSOR_IP) {
-        cap.sensorFrames++;
-      }
-      cap.packets.push({
-        src: ip.src,
-        dst: ip.dst,
-        id: ip.id,
-        proto: ip.proto,
-        totalLength: ip.totalLength,
-        fragment: ip.fragment,
-        from: f,
-        frameLength: fr.data.length,
-        sport: ip.sport,
-        dport: ip.dport,
-        seq: ip.seq,
-        l4PayloadLength: ip.l4PayloadLength,
-      });
-      const key = packetKey(ip.id, ip.proto, ip.payload);
-      if (seen.has(key)) {
-        cap.duplicates.push({ src: ip.src, dst: ip.dst, proto: ip.proto, from: f });
-      }
-      seen.add(key);
-      const text = ip.payload.toString("latin1");
-      for (const m of new Set(text.match(MARKER_RE) ?? [])) {
-        let kind: "req" | "rsp" | "err";
-        if (ip.proto === 1 && ip.icmpType !== 8 && ip.icmpType !== 0) {
-          kind = "err";
-        } else if (ip.proto === 1) {
-          kind = ip.icmpType === 8 ? "req" : "rsp";
-        } else if (text.includes(`RSP ${m}`)) {
-          kind = "rsp";
-        } else {
-          kind = "req";
-        }
-        cap.observations.push({
-          marker: m,
-          kind,
-          src: ip.src,
-          dst: ip.dst,
-          proto: ip.proto,
-          totalLength: ip.totalLength,
-          fragment: ip.fragment,
-          from: f,
-          id: ip.id,
-          sport: ip.sport,
-          dport: ip.dport,
-        });
-      }
-    }
-  }
-  return cap;
-}
-
 function runnersFor(agent: AgentKey, exclude = true, warmupMs?: number): Record<string, AgentRunner> {
   const a = AGENTS.find((x) => x.key === agent)!;
   if (!a.device) {
@@ -208,18 +119,13 @@ function oursFilterFromLog(c: Cluster): string {
 }
 
 async function runOne(c: Cluster, mode: boolean, agent: AgentKey, warmupMs?: number): Promise<RunResult> {
-  const linkTypes: Record<number, number> = {};
-  // Always count with the link-type-agnostic collector (identical to the harness's for Ethernet).
-  const own = c as unknown as { collect: () => Capture };
-  own.collect = () => collectAnyLink(c, linkTypes);
+  // The harness's collect decodes Ethernet and cooked (LINUX_SLL/SLL2) frames alike, so runMatrix counts
+  // the vendor baseline on `any` by the same rules as the Ethernet captures.
   try {
     await c.startAgents(mode, runnersFor(agent, true, warmupMs));
     const filter =
       agent === "ours" ? oursFilterFromLog(c) : baselineRpcapdFilter(c.agentEnv(T.node("A"), mode), true);
     const results = await runMatrix(c, mode);
-    for (const k of Object.keys(linkTypes)) {
-      delete linkTypes[Number(k)];
-    }
     const cap = c.collect();
     await c.stopAgents();
     if (process.env.BENCH_VERBOSE) {
@@ -231,12 +137,11 @@ async function runOne(c: Cluster, mode: boolean, agent: AgentKey, warmupMs?: num
       results,
       frames: cap.frames,
       dupFrames: cap.duplicates.length,
-      linkTypes: { ...linkTypes },
+      linkTypes: cap.linkTypes,
       ...tally(mode, results),
       filter,
     };
   } finally {
-    delete (own as { collect?: unknown }).collect; // back to the prototype's method
     await c.stopAgents();
   }
 }
@@ -246,16 +151,15 @@ async function feedbackLoop(
   c: Cluster,
   seconds: number,
 ): Promise<{ frames: number; bytes: number; sensorFrames: number }> {
-  const linkTypes: Record<number, number> = {};
   await c.startAgents(false, runnersFor("vendor-eth0", false));
   try {
     await sleep(seconds * 1000);
   } finally {
     await c.stopAgents();
   }
-  const dir = path.join(c.workDir, "sensor");
+  const dir = c.sensorCaptureDir;
   const bytes = fs.readdirSync(dir).reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
-  const cap = collectAnyLink(c, linkTypes);
+  const cap = c.collect();
   return { frames: cap.frames, bytes, sensorFrames: cap.sensorFrames };
 }
 

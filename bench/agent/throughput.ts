@@ -13,7 +13,9 @@ export const GEN_IP = "10.99.0.20"; // above SINK_IP: the baseline's address ord
 export const SINK_IP = "10.99.0.10";
 export const BENCH_PODNET = "10.99.0.0/16";
 export const BENCH_SVCNET = "10.100.0.0/16";
-export const BENCH_SENSOR = "10.99.9.9"; // never reached: the counting rpcapd does not connect
+// A local address of the generator's namespace: the counting rpcapd holds an idle TCP connection to a listener
+// there, because the entrypoint is Ready only while rpcapd holds a connection to a sensor. No data flows on it.
+export const BENCH_SENSOR = "10.99.9.9";
 const SINK_PORT = 9;
 
 export interface CaptureConfig {
@@ -170,6 +172,26 @@ export class ThroughputBench {
     ]);
     // Warm ARP.
     run(this.gen, ["ping", "-c", "1", "-W", "2", SINK_IP]);
+    // The "sensor" the counting rpcapd connects to (see BENCH_SENSOR).
+    run(this.gen, ["ip", "addr", "add", `${BENCH_SENSOR}/32`, "dev", "lo"]);
+    this.children.push(
+      spawn(
+        "ip",
+        [
+          "netns",
+          "exec",
+          this.gen,
+          "socat",
+          "-u",
+          `TCP-LISTEN:2003,bind=${BENCH_SENSOR},reuseaddr,fork`,
+          "OPEN:/dev/null",
+        ],
+        { stdio: "ignore" },
+      ),
+    );
+    for (let i = 0; i < 50 && !run(this.gen, ["ss", "-ltnH", "sport", "= :2003"]).trim(); i++) {
+      execFileSync("sleep", ["0.1"]);
+    }
   }
 
   private flood(count: number, size: number, maxSeconds: number): { sent: number; seconds: number } {
@@ -225,9 +247,13 @@ export class ThroughputBench {
       const rpcapd = path.join(this.dir, "rpcapd-count.sh");
       fs.writeFileSync(
         rpcapd,
-        `#!/bin/sh\n# counting rpcapd: honours -i and -F, captures to /dev/null, stats on TERM\ndev=""; filter=""\n` +
+        `#!/bin/sh\n# counting rpcapd: honours -i and -F, captures to /dev/null, stats on TERM; holds an idle\n` +
+          `# connection to the bench's sensor address (the entrypoint is Ready only while one is held)\ndev=""; filter=""\n` +
           `while getopts ":f:i:F:vnDd" o; do case $o in i) dev=$OPTARG;; F) filter=$OPTARG;; *) ;; esac; done\n` +
-          `exec tcpdump -U -n -s 0 -w /dev/null -i "$dev" -- "$filter" 2>>${errFile}\n`,
+          `socat -u TCP:${BENCH_SENSOR}:2003 OPEN:/dev/null & s=$!\n` +
+          `tcpdump -U -n -s 0 -w /dev/null -i "$dev" -- "$filter" 2>>${errFile} & t=$!\n` +
+          `trap 'kill -TERM $t $s 2>/dev/null' TERM INT\n` +
+          `wait $t; wait $t 2>/dev/null; kill $s 2>/dev/null; exit 0\n`,
         { mode: 0o755 },
       );
       const state = path.join(this.dir, "agent-state");

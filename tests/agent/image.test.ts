@@ -97,6 +97,12 @@ class Sink {
   data(i = 0): Buffer {
     return Buffer.concat(this.conns[i] ?? []);
   }
+  /** Ends the open connections (FIN), as a sensor does after CLOSE; keeps listening. */
+  endConnections(): void {
+    for (const s of this.sockets.splice(0)) {
+      s.end();
+    }
+  }
   close(): Promise<void> {
     this.closing = true;
     for (const s of this.sockets) {
@@ -351,6 +357,43 @@ describe("rpcapd stand-in (tests/agent/rpcapd-standin.sh)", function () {
     assert.match(p.stderr(), /retrying/);
   });
 
+  it("does not reconnect a client whose connection the client closed, and stays up (rpcapd after CLOSE)", async () => {
+    const [a, b] = [await sink(), await sink()];
+    const p = standin([
+      "-i",
+      "lo",
+      "-a",
+      `127.0.0.1,${a.port}`,
+      "-a",
+      `127.0.0.1,${b.port}`,
+      "-F",
+      "udp port 9",
+    ]);
+    await waitFor("both captures armed", () => a.data().length >= 24 && b.data().length >= 24);
+    a.endConnections();
+    await waitFor("the session to end", () =>
+      /connection closed by the client; not reconnecting/.test(p.stderr()),
+    );
+    // Ten retry periods (0.3 s): a retried client would have connected again by now.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.strictEqual(a.conns.length, 1, `reconnected after the client closed:\n${p.stderr()}`);
+    assert.strictEqual(b.conns.length, 1, "the other client's session is untouched");
+    assert.strictEqual(p.child.exitCode, null, `the stand-in exited:\n${p.stderr()}`);
+    const tcpdumps = descendants(p.child.pid!).filter((k) => {
+      try {
+        return fs.readFileSync(`/proc/${k}/cmdline`, "utf8").startsWith("tcpdump");
+      } catch {
+        return false;
+      }
+    });
+    assert.strictEqual(tcpdumps.length, 1, "only the other client's capture still runs");
+    b.endConnections();
+    await waitFor("no session left", () => (p.stderr().match(/not reconnecting/g) ?? []).length === 2);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.strictEqual(p.child.exitCode, null, `alive but forwarding nothing:\n${p.stderr()}`);
+    assert.strictEqual(a.conns.length + b.conns.length, 2);
+  });
+
   it("re-reads the ini on HUP", async () => {
     const [b, c] = [await sink(), await sink()];
     const ini = iniFile(`ActiveClient = 127.0.0.1,${b.port}\n`);
@@ -410,7 +453,7 @@ echo "rpcapd_sha256=$(sha256sum /usr/local/bin/rpcapd 2>/dev/null | cut -d' ' -f
 test -x /usr/local/bin/rpcapd && echo rpcapd_executable=yes
 echo "scripts=$(cd /opt/extrahop && ls | tr '\\n' ' ')"
 echo "scripts_executable=$(for f in /opt/extrahop/*.sh; do test -x "$f" || echo "$f"; done | tr '\\n' ' ')"
-for t in sh ip nft iptables ipset ethtool curl jq awk sed paste mktemp; do
+for t in sh ip nft ss date iptables ipset ethtool curl jq awk sed paste mktemp; do
   printf 'tool_%s=%s\\n' "$t" "$(command -v "$t")"
 done
 echo "libpcap=$(ldconfig -p | grep -c 'libpcap.so.0.8')"
@@ -488,6 +531,8 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
           "awk",
           "sed",
           "paste",
+          "ss",
+          "date",
         ]) {
           assert.ok(facts[`tool_${t}`], `${t} missing from the image`);
         }

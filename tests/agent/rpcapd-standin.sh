@@ -17,9 +17,12 @@
 # Per client, as rpcapd does per active connection, it connects over TCP and, once connected, starts a
 # capture of its own (tcpdump -U -s 0 -w - -i <device> <filter>) whose pcap stream (24-byte global header,
 # then records) goes to that client: each client gets a full copy. The stream is plain pcap, not the RPCAP
-# protocol. A refused or lost connection is retried every $RPCAPD_STANDIN_RETRY seconds (default 5;
-# the real rpcapd waits 30 s); each new connection starts a new pcap stream with its own header. A
-# receiver knows the capture is armed once it has received the 24-byte header.
+# protocol. A failed connection attempt (refused, unreachable, timed out) is retried every
+# $RPCAPD_STANDIN_RETRY seconds (default 5; the real rpcapd waits 30 s), forever. A connection that was
+# established and is then closed by the client (the sensor: FIN or RST) ends that client for good, as the
+# vendor's rpcapd does after the sensor sends CLOSE: it is not retried, and the process stays up (alive,
+# forwarding nothing to that client) until it is stopped or HUP restarts the sessions. A receiver knows
+# the capture is armed once it has received the 24-byte header.
 #
 # It exits 1 if a capture dies on its own (tcpdump exits non-zero: device gone, filter refused), 2 on a
 # usage or configuration error, 0 on TERM/INT (its children are stopped first). HUP re-reads the ini and
@@ -55,6 +58,8 @@ if [ "${1:-}" = "--standin-capture" ]; then
     tp=$!
     # Marks this capture as running; the main process waits for these markers to go before it exits.
     : >"$RPCAPD_STANDIN_STATE/capture.$$"
+    # Tells the client loop that this session was connected (so its end is not a failed connect).
+    : >"$RPCAPD_STANDIN_STATE/session.${RPCAPD_STANDIN_SESSION:?}"
     rc=0
     # wait returns early (>128) when a trapped signal arrives; wait again to collect tcpdump's status.
     while :; do
@@ -182,21 +187,31 @@ export RPCAPD_STANDIN_DEVICE="$device" RPCAPD_STANDIN_FILTER="$filter" RPCAPD_ST
 export RPCAPD_STANDIN_STATE="$state" RPCAPD_STANDIN_MAIN="$$"
 
 # One background loop per client: connect (socat opens the TCP side first, then runs the capture),
-# stream until the connection or the capture ends, wait, reconnect.
+# stream until the connection or the capture ends. A failed connect is retried; a session that was
+# connected and ended (the client closed it) is not: the loop ends, the process stays up.
+# socat is bidirectional (no -U) so that it reads the TCP side and notices the client closing it
+# (EOF or reset); the client sends nothing, so nothing reaches the capture's stdin.
 client_loop() {
     client="$1"
+    session="$2"
     host="${client%,*}"
     port="${client##*,}"
     child=""
     trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || :; wait "$child" 2>/dev/null || :; fi; exit 0' TERM
     while :; do
-        RPCAPD_STANDIN_CLIENT="$client" socat -U \
+        rm -f "$state/session.$session"
+        RPCAPD_STANDIN_CLIENT="$client" RPCAPD_STANDIN_SESSION="$session" socat \
             "TCP:$host:$port,connect-timeout=$connect_timeout" \
             "EXEC:$self --standin-capture" &
         child=$!
         wait "$child" || :
         child=""
         if [ -e "$state/fatal" ]; then exit 1; fi
+        if [ -e "$state/session.$session" ]; then
+            rm -f "$state/session.$session"
+            log "client $client: connection closed by the client; not reconnecting (as rpcapd after CLOSE)"
+            exit 0
+        fi
         log "client $client: not connected; retrying in ${retry}s"
         sleep "$retry" &
         child=$!
@@ -216,9 +231,11 @@ watchdog() {
 
 pids=""
 watchdog_pid=""
+sessions=0
 start_clients() {
     for c in $clients; do
-        client_loop "$c" &
+        sessions=$((sessions + 1))
+        client_loop "$c" "$sessions" &
         pids="$pids $!"
     done
     # shellcheck disable=SC2086 # one argument per pid
@@ -267,7 +284,8 @@ while :; do
             start_clients
             ;;
         *)
-            # wait returned without a signal: every client loop ended, which they only do on failure.
+            # wait returned without a signal: every child ended, the watchdog included, which only
+            # happens on failure (client loops that end after CLOSE leave the watchdog running).
             log "all client loops ended"
             rm -rf "$state"
             exit 1

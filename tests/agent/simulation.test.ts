@@ -3,9 +3,19 @@
 // copies of each marked packet counted. Needs root and the tools listed in sim/cluster.ts: it fails,
 // never skips, when they are missing.
 import * as assert from "assert";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { AgentRunner, Capture, childPids, cmdline, Cluster, ScriptRunner, sleep } from "./sim/cluster";
+import {
+  AgentHandle,
+  AgentRunner,
+  Capture,
+  childPids,
+  cmdline,
+  Cluster,
+  ScriptRunner,
+  sleep,
+} from "./sim/cluster";
 import { ImageRunner } from "./sim/image-runner";
 import { expected, Flow, FLOWS, FlowResult, formatResults, runMatrix } from "./sim/matrix";
 import * as T from "./sim/topology";
@@ -130,7 +140,6 @@ describe("agent on a real kernel: simulated EKS cluster in network namespaces", 
   }
 
   describe("lifecycle in the node's namespace", function () {
-    const nodeA = T.node("A");
     const tables = (): string => cluster!.exec("nA", "nft list tables");
     const hasDev = (): boolean => cluster!.exec("nA", "ip -o link show").includes("ehcap0");
 
@@ -219,8 +228,183 @@ describe("agent on a real kernel: simulated EKS cluster in network namespaces", 
       assert.doesNotMatch(tables(), /extrahop_rpcapd/);
       assert.ok(!fs.existsSync(path.join(agent.hostStateDir, "ready")), "not ready any more");
     });
+  });
 
-    it(`follows membership changes from the API within a poll (node ${nodeA.key} stops seeing B as a member)`, async function () {
+  describe("sensor connections: rpcapd alive but forwarding nothing (SENSOR_GRACE 5 s)", function () {
+    const GRACE_S = 5;
+    const nodeA = T.node("A");
+    const tables = (): string => cluster!.exec("nA", "nft list tables");
+    const hasDev = (): boolean => cluster!.exec("nA", "ip -o link show").includes("ehcap0");
+    const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+      SENSOR_GRACE: String(GRACE_S),
+      SENSOR_CHECK_INTERVAL: "1",
+      ...extra,
+    });
+    /** What a sensor does when it sends CLOSE or restarts: ends the connection (here: a reset, ss -K). */
+    const closeFrom = (sensorNs: string, nodeIp: string): void => {
+      cluster!.exec(
+        sensorNs,
+        `ss -K state established dst ${nodeIp} sport = :${T.SENSOR_PORT} >/dev/null
+         ! ss -tnH state established dst ${nodeIp} sport = :${T.SENSOR_PORT} | grep -q .`,
+      );
+    };
+    const exitedWithin = async (
+      h: AgentHandle,
+      ms: number,
+    ): Promise<{ code: number | null; signal: string | null } | undefined> =>
+      Promise.race([h.exited, sleep(ms).then(() => undefined)]);
+    let extraSensor: ChildProcess | undefined;
+    // The node's log file collects every run: each test reads what it appended.
+    let logStart = 0;
+    const logA = (): string => cluster!.readLog("A").slice(logStart);
+
+    beforeEach(function () {
+      const f = cluster!.agentLog("A");
+      logStart = fs.existsSync(f) ? fs.readFileSync(f, "utf8").length : 0;
+    });
+
+    afterEach(async function () {
+      cluster?.exec("sensor", "nft delete table ip ehsim_block 2>/dev/null || true");
+      extraSensor?.kill("SIGKILL");
+      extraSensor = undefined;
+      await cluster?.stopAgents();
+    });
+
+    it("the only sensor closes the connection: rpcapd stays up, the agent exits non-zero once SENSOR_GRACE has passed, names the sensor and cleans up", async function () {
+      await cluster!.startAgents(false, {}, env());
+      const agent = cluster!.agent("A")!;
+      const ready = path.join(agent.hostStateDir, "ready");
+      assert.ok(fs.existsSync(ready));
+      const rpcapd = childPids(await agent.pid()).find((p) => cmdline(p).includes("rpcapd"));
+      assert.ok(rpcapd, "rpcapd is a child of the entrypoint");
+      const t0 = Date.now();
+      closeFrom("sensor", nodeA.ip);
+      let notReadyMs: number | undefined;
+      void (async () => {
+        while (notReadyMs === undefined && Date.now() - t0 < (GRACE_S + 10) * 1000) {
+          if (!fs.existsSync(ready)) {
+            notReadyMs = Date.now() - t0;
+          }
+          await sleep(100);
+        }
+      })();
+      // The stand-in, like the vendor's rpcapd, does not reconnect and does not exit.
+      await sleep(2_000);
+      assert.ok(fs.existsSync(`/proc/${rpcapd}`), "rpcapd is still alive after the sensor closed");
+      const r = await exitedWithin(agent, (GRACE_S + 6) * 1000);
+      const ms = Date.now() - t0;
+      const log = logA();
+      assert.ok(r, `the agent still runs ${ms} ms after the sensor closed its connection:\n${log}`);
+      assert.notStrictEqual(r.code, 0);
+      assert.ok(ms >= GRACE_S * 1000, `exited after ${ms} ms, before SENSOR_GRACE`);
+      assert.match(log, /not reconnecting/, "the stand-in ended that client");
+      assert.match(
+        log,
+        new RegExp(
+          `no sensor has had a connection for more than SENSOR_GRACE ${GRACE_S} s \\(${T.SENSOR_IP.replace(/\./g, "\\.")}`,
+        ),
+      );
+      assert.ok(notReadyMs !== undefined && notReadyMs < 3000, `ready file removed after ${notReadyMs} ms`);
+      assert.doesNotMatch(tables(), /extrahop_rpcapd/);
+      assert.ok(!hasDev());
+      process.stderr.write(
+        `      (measured: not ready ${notReadyMs} ms, exit ${ms} ms after the sensor closed; SENSOR_GRACE ${GRACE_S} s)\n`,
+      );
+    });
+
+    it("two sensors, one closes: the agent stays up, names the missing one, and still delivers to the other", async function () {
+      // The second sensor: a plain listener in the VPC host's namespace, one pcap file per connection.
+      const dir = path.join(cluster!.workDir, "sensor2");
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir);
+      extraSensor = spawn(
+        "ip",
+        [
+          "netns",
+          "exec",
+          cluster!.ns("vpchost"),
+          "socat",
+          `TCP-LISTEN:${T.SENSOR_PORT},reuseaddr,fork`,
+          `SYSTEM:exec cat >${dir}/$SOCAT_PEERADDR-$$.pcap`,
+        ],
+        { stdio: "ignore" },
+      );
+      await sleep(300);
+      await cluster!.startAgents(false, {}, env({ EXTRAHOP_SENSOR_IP: `${T.SENSOR_IP},${T.VPC_HOST_IP}` }));
+      const agent = cluster!.agent("A")!;
+      const fromA = (): Buffer =>
+        Buffer.concat(
+          fs
+            .readdirSync(dir)
+            .filter((f) => f.startsWith(`${nodeA.ip}-`))
+            .map((f) => fs.readFileSync(path.join(dir, f))),
+        );
+      for (let i = 0; i < 50 && fromA().length < 24; i++) {
+        await sleep(100);
+      }
+      assert.ok(fromA().length >= 24, "node A streams to the second sensor");
+      closeFrom("sensor", nodeA.ip);
+      const r = await exitedWithin(agent, (GRACE_S + 3) * 1000);
+      const log = logA();
+      assert.strictEqual(r, undefined, `the agent exited with one sensor still connected:\n${log}`);
+      assert.match(
+        log,
+        new RegExp(`sensor ${T.SENSOR_IP.replace(/\./g, "\\.")}:${T.SENSOR_PORT}: no connection for`),
+      );
+      assert.doesNotMatch(log, /no sensor has had a connection/);
+      assert.ok(fs.existsSync(path.join(agent.hostStateDir, "ready")), "still ready");
+      const [res] = await runMatrix(
+        cluster!,
+        false,
+        FLOWS.filter((f) => f.cls === "pod->pod same node").slice(0, 1),
+      );
+      assert.ok(res.ok, res.detail);
+      await sleep(500);
+      assert.ok(
+        fromA().toString("latin1").includes(res.marker),
+        `the second sensor did not receive ${res.marker}`,
+      );
+      assert.strictEqual(res.got.req, 0, "the closed sensor receives nothing from node A any more");
+    });
+
+    it("a sensor unreachable at start for less than SENSOR_GRACE, then up: no exit, ready once connected", async function () {
+      cluster!.exec(
+        "sensor",
+        `nft add table ip ehsim_block
+         nft add chain ip ehsim_block input '{ type filter hook input priority -10; }'
+         nft add rule ip ehsim_block input ip saddr ${nodeA.ip} tcp dport ${T.SENSOR_PORT} reject with tcp reset`,
+      );
+      const t0 = Date.now();
+      const started = cluster!.startAgents(false, {}, env());
+      const ready = path.join(cluster!.workDir, "agent-A-false", "ready");
+      await sleep(2_500);
+      const readyWhileBlocked = fs.existsSync(ready);
+      cluster!.exec("sensor", "nft delete table ip ehsim_block");
+      const tUp = Date.now();
+      await started;
+      process.stderr.write(
+        `      (measured: ready ${Date.now() - tUp} ms after the sensor came up, ${Date.now() - t0} ms after start)\n`,
+      );
+      assert.ok(!readyWhileBlocked, "not ready while no sensor is connected");
+      // The grace counts from rpcapd's start (after t0): still running at t0 + grace + 4 s means no exit.
+      const r = await exitedWithin(cluster!.agent("A")!, Math.max(0, t0 + (GRACE_S + 4) * 1000 - Date.now()));
+      const log = logA();
+      assert.strictEqual(r, undefined, `the agent exited:\n${log}`);
+      assert.match(log, /retrying/);
+      assert.match(
+        log,
+        new RegExp(`sensor ${T.SENSOR_IP.replace(/\./g, "\\.")}:${T.SENSOR_PORT}: connected`),
+      );
+      assert.doesNotMatch(log, /no connection for|no sensor has had/);
+    });
+  });
+
+  describe("membership through the API", function () {
+    afterEach(async function () {
+      await cluster?.stopAgents();
+    });
+
+    it(`follows membership changes from the API within a poll (node ${T.node("A").key} stops seeing B as a member)`, async function () {
       await cluster!.startAgents(false);
       const flow = FLOWS.find((f) => f.cls === "pod->hostNetwork remote")!;
       // B's agent pod goes away in the API: A must treat B's pods as outsiders (report their packets

@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
-import { decodeEthernetIpv4, readPcapStreams } from "./pcap";
+import { DLT_EN10MB, decodeIpv4, readPcapStreams } from "./pcap";
 import type { Command, Reply } from "./processes";
 import * as T from "./topology";
 
@@ -248,8 +248,10 @@ export interface Observation {
 
 export interface Capture {
   observations: Observation[];
-  /** Frames whose link type is not Ethernet (must be none). */
+  /** Frames whose link type is not Ethernet (must be none for our agent). */
   nonEthernet: number;
+  /** Frames per pcap link type (1 = EN10MB, 113 = LINUX_SLL, 276 = LINUX_SLL2). */
+  linkTypes: Record<number, number>;
   /** Frames to or from the sensor itself (the agent's own stream; must be none). */
   sensorFrames: number;
   /** Total frames received. */
@@ -673,11 +675,21 @@ export class Cluster {
     return sh(this.ns(key), script);
   }
 
-  /** Reads everything the sensor received so far. */
+  /** The directory where the sensor saves each connection's stream (`<peer IP>-<n>.pcap`). */
+  get sensorCaptureDir(): string {
+    return this.sensorDir;
+  }
+
+  /**
+   * Reads everything the sensor received so far. IPv4 is decoded from Ethernet and from Linux cooked
+   * capture (v1 and v2) frames alike, so a capture on `any` is counted by the same rules; `nonEthernet`
+   * and `linkTypes` say what arrived.
+   */
   collect(): Capture {
     const cap: Capture = {
       observations: [],
       nonEthernet: 0,
+      linkTypes: {},
       sensorFrames: 0,
       frames: 0,
       duplicates: [],
@@ -688,11 +700,11 @@ export class Cluster {
       const frames = readPcapStreams(fs.readFileSync(path.join(this.sensorDir, f)));
       for (const fr of frames) {
         cap.frames++;
-        if (fr.linkType !== 1) {
+        cap.linkTypes[fr.linkType] = (cap.linkTypes[fr.linkType] ?? 0) + 1;
+        if (fr.linkType !== DLT_EN10MB) {
           cap.nonEthernet++;
-          continue;
         }
-        const ip = decodeEthernetIpv4(fr);
+        const ip = decodeIpv4(fr);
         if (!ip) {
           continue;
         }

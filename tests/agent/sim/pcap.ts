@@ -1,5 +1,11 @@
 // Minimal pcap reader for what the stand-in streams (classic pcap, any byte
-// order, µs or ns timestamps) and a decoder for Ethernet/IPv4.
+// order, µs or ns timestamps) and an IPv4 decoder for the link types a capture
+// can produce here: Ethernet (the agent's ehcap0, eth0) and Linux cooked
+// capture v1/v2 (libpcap's `any` device, e.g. the vendor baseline in bench/agent).
+
+export const DLT_EN10MB = 1;
+export const DLT_LINUX_SLL = 113;
+export const DLT_LINUX_SLL2 = 276;
 
 export interface Frame {
   linkType: number;
@@ -64,11 +70,39 @@ const ip = (b: Buffer, o: number): string => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${
 
 /** Decodes an Ethernet (DLT_EN10MB = 1) frame carrying IPv4; undefined otherwise. */
 export function decodeEthernetIpv4(f: Frame): Ipv4 | undefined {
-  if (f.linkType !== 1 || f.data.length < 34 || f.data.readUInt16BE(12) !== 0x0800) {
+  if (f.linkType !== DLT_EN10MB || f.data.length < 34 || f.data.readUInt16BE(12) !== 0x0800) {
     return undefined;
   }
-  const o = 14;
-  const d = f.data;
+  return decodeIpv4At(f.data, 14);
+}
+
+/**
+ * Decodes IPv4 from an Ethernet, LINUX_SLL (16-byte cooked header, protocol at offset 14) or LINUX_SLL2
+ * (20-byte header, protocol at offset 0) frame, to the same shape; undefined for other link types and for
+ * frames that do not carry IPv4.
+ */
+export function decodeIpv4(f: Frame): Ipv4 | undefined {
+  let proto: number;
+  let hdr: number;
+  if (f.linkType === DLT_EN10MB) {
+    return decodeEthernetIpv4(f);
+  } else if (f.linkType === DLT_LINUX_SLL && f.data.length >= 16) {
+    proto = f.data.readUInt16BE(14);
+    hdr = 16;
+  } else if (f.linkType === DLT_LINUX_SLL2 && f.data.length >= 20) {
+    proto = f.data.readUInt16BE(0);
+    hdr = 20;
+  } else {
+    return undefined;
+  }
+  if (proto !== 0x0800 || f.data.length < hdr + 20) {
+    return undefined;
+  }
+  return decodeIpv4At(f.data, hdr);
+}
+
+/** Decodes the IPv4 packet that starts at offset `o` of `d` (the link-layer header is the caller's). */
+function decodeIpv4At(d: Buffer, o: number): Ipv4 {
   const ihl = (d[o] & 0x0f) * 4;
   const fragWord = d.readUInt16BE(o + 6);
   const proto = d[o + 9];
