@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandError, type EngineEvent, type OutputMap } from "@pulumi/pulumi/automation";
+import { CommandError, type EngineEvent } from "@pulumi/pulumi/automation";
 import { createEmbeddingApi, StackOperationError } from "../../automation/api";
 import { BackendError } from "../../automation/backend";
 import { ConfigError, type PodPacketForwardingConfig } from "../../automation/config";
@@ -16,7 +16,7 @@ import { PulumiCliError } from "../../automation/pulumiCli";
 import * as pulumi from "@pulumi/pulumi";
 import { installPulumiMocks } from "../../sample/pulumiMocks";
 import { sampleWorld } from "../../sample/sampleCluster";
-import { fakeDependencies, standInPackage } from "./helpers";
+import { engineOutputs, fakeDependencies, standInPackage } from "./helpers";
 
 /** A CommandError as the SDK builds it (its constructor is private in the typings). */
 function commandError(message: string): CommandError {
@@ -421,26 +421,7 @@ describe("automation: embedding API", () => {
   });
 
   it("returns typed outputs, and says so when a stack has none or lacks some", async () => {
-    const outputs: OutputMap = {
-      podCidrs: { value: ["10.0.0.0/16"], secret: false },
-      serviceCidrs: { value: ["172.20.0.0/16"], secret: false },
-      agentEnvironment: {
-        value: {
-          EXTRAHOP_SENSOR_IP: "10.0.200.10",
-          RPCAPD_TARGET_PORT: "2003",
-          PODNET: "10.0.0.0/16",
-          SVCNET: "172.20.0.0/16",
-          VPC_MIRRORING: "false",
-        },
-        secret: false,
-      },
-      agentImage: { value: `r.example.com/a@sha256:${"a".repeat(64)}`, secret: false },
-      mirroredEnis: { value: [], secret: false },
-      skippedMirrorSources: { value: [], secret: false },
-      mirroredOnlyViolations: { value: [], secret: false },
-      daemonSet: { value: { namespace: "extrahop", name: "extrahop-rpcapd" }, secret: false },
-      sensorSteps: { value: ["Enable RPCAP"], secret: false },
-    };
+    const outputs = engineOutputs();
     const ok = fakeDependencies({ outputs });
     const got = await createEmbeddingApi(ok.deps).outputs({ stack: "dev", env: PASS, home: tmp });
     assert.deepEqual(got, {

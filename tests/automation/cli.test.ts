@@ -18,6 +18,7 @@ import {
   type CliInvocation,
 } from "../../automation/cli";
 import {
+  engineOutputs,
   fakeDependencies,
   ROOT,
   standInPackage,
@@ -233,26 +234,10 @@ describe("automation: command line", () => {
       assert.equal(err.pop(), "Not confirmed: nothing was changed.");
       assert.equal(err.pop(), "Plan for stack prod: 3 to create");
 
-      const outputs: OutputMap = {
-        podCidrs: { value: ["10.0.0.0/16"], secret: false },
-        serviceCidrs: { value: ["172.20.0.0/16"], secret: false },
-        agentEnvironment: {
-          value: {
-            EXTRAHOP_SENSOR_IP: "10.0.200.10",
-            RPCAPD_TARGET_PORT: "2003",
-            PODNET: "10.0.0.0/16",
-            SVCNET: "172.20.0.0/16",
-            VPC_MIRRORING: "false",
-          },
-          secret: false,
-        },
-        agentImage: { value: "1.dkr.ecr.us-east-1.amazonaws.com/r@sha256:ab", secret: false },
-        mirroredEnis: { value: [], secret: false },
-        skippedMirrorSources: { value: [], secret: false },
-        mirroredOnlyViolations: { value: [], secret: false },
-        daemonSet: { value: { namespace: "extrahop", name: "extrahop-rpcapd" }, secret: false },
-        sensorSteps: { value: ["Add an RPCAP rule"], secret: false },
-      };
+      const outputs = engineOutputs({
+        agentImage: "1.dkr.ecr.us-east-1.amazonaws.com/r@sha256:ab",
+        sensorSteps: ["Add an RPCAP rule"],
+      });
       const accepted = await run(
         ["up", "-s", "prod", "-c", configFile],
         { changes: { create: 3 }, outputs },

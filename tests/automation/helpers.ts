@@ -165,3 +165,29 @@ export function standInPackage(dir: string): string {
   fs.writeFileSync(file, "!<arch>\ndebian-binary   stand-in\n");
   return file;
 }
+
+/**
+ * Stack outputs as the engine returns them (each value wrapped with its secret flag), for a deployed dev stack;
+ * `overrides` replaces single outputs.
+ */
+export function engineOutputs(overrides: Record<string, unknown> = {}): OutputMap {
+  const values: Record<string, unknown> = {
+    podCidrs: ["10.0.0.0/16"],
+    serviceCidrs: ["172.20.0.0/16"],
+    agentEnvironment: {
+      EXTRAHOP_SENSOR_IP: "10.0.200.10",
+      RPCAPD_TARGET_PORT: "2003",
+      PODNET: "10.0.0.0/16",
+      SVCNET: "172.20.0.0/16",
+      VPC_MIRRORING: "false",
+    },
+    agentImage: `r.example.com/a@sha256:${"a".repeat(64)}`,
+    mirroredEnis: [],
+    skippedMirrorSources: [],
+    mirroredOnlyViolations: [],
+    daemonSet: { namespace: "extrahop", name: "extrahop-rpcapd" },
+    sensorSteps: ["Enable RPCAP"],
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(values).map(([k, value]) => [k, { value, secret: false }]));
+}
