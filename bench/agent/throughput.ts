@@ -6,7 +6,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ENTRYPOINT } from "../../tests/agent/sim/cluster";
+import { deleteNamespaces, ENTRYPOINT, listNetns } from "../../tests/agent/sim/cluster";
 
 export const BENCH_NS_ROOT = "ehbench";
 export const GEN_IP = "10.99.0.20"; // above SINK_IP: the baseline's address order forwards it outbound
@@ -86,35 +86,9 @@ function run(ns: string, args: string[]): string {
   });
 }
 
-function listNs(): string[] {
-  return execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
-    .split("\n")
-    .map((l) => l.split(" ")[0])
-    .filter((n) => n !== "");
-}
-
-function killNsProcesses(ns: string): void {
-  let pids: number[] = [];
-  try {
-    pids = execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" })
-      .split(/\s+/)
-      .filter((x) => x !== "")
-      .map(Number);
-  } catch {
-    return;
-  }
-  for (const p of pids) {
-    try {
-      process.kill(p, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
-}
-
 /** Deletes bench namespaces left by runs whose process is gone. */
 export function cleanupStaleBench(): void {
-  for (const ns of listNs()) {
+  for (const ns of listNetns()) {
     const m = new RegExp(`^${BENCH_NS_ROOT}(\\d+)x`).exec(ns);
     if (!m) {
       continue;
@@ -122,8 +96,7 @@ export function cleanupStaleBench(): void {
     try {
       process.kill(Number(m[1]), 0);
     } catch {
-      killNsProcesses(ns);
-      execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+      deleteNamespaces([ns]);
     }
   }
 }
@@ -352,14 +325,7 @@ export class ThroughputBench {
         c.kill("SIGKILL");
       }
     }
-    for (const ns of [this.gen, this.sink]) {
-      killNsProcesses(ns);
-      try {
-        execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-      } catch {
-        // not created or gone
-      }
-    }
+    deleteNamespaces([this.gen, this.sink]);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

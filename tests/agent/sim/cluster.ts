@@ -73,7 +73,8 @@ function sh(ns: string | undefined, script: string): string {
   }
 }
 
-function listNetns(): string[] {
+/** Names of all network namespaces on the machine. */
+export function listNetns(): string[] {
   const out = execFileSync("ip", ["netns", "list"], { encoding: "utf8" });
   return out
     .split("\n")
@@ -81,8 +82,8 @@ function listNetns(): string[] {
     .filter((n) => n !== "");
 }
 
-/** Kills the processes living in our namespaces, then deletes them. */
-function deleteNamespaces(names: string[]): void {
+/** Kills the processes living in the given namespaces, then deletes them (missing ones are ignored). */
+export function deleteNamespaces(names: string[]): void {
   for (const ns of names) {
     let pids: number[] = [];
     try {
