@@ -16,6 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import {
   AGENT_DIR,
+  agentBudArgs,
   buildah,
   buildAgentImage,
   buildSimImage,
@@ -570,24 +571,9 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
     await exec(["tar", "-C", path.join(dir, "pkg"), "-czf", pkg, "."]);
     const ctx = stageContext(AGENT_DIR, pkg, "agent-bad");
     cleanups.push(() => fs.rmSync(ctx, { recursive: true, force: true }));
-    const r = await buildah(
-      [
-        "bud",
-        "--isolation",
-        "chroot",
-        "--pull=never",
-        "--build-arg",
-        `BASE_IMAGE=${base.tag}`,
-        "--build-arg",
-        `RPCAPD_PACKAGE=vendor/${path.basename(pkg)}`,
-        "-f",
-        path.join(ctx, "Dockerfile"),
-        "-t",
-        "localhost/ppf-agent:bad",
-        ctx,
-      ],
-      { check: false },
-    );
+    const r = await buildah(["bud", ...agentBudArgs(ctx, base.tag, pkg, "localhost/ppf-agent:bad")], {
+      check: false,
+    });
     assert.notStrictEqual(r.code, 0, "the build must fail");
     assert.match(r.stdout + r.stderr, /RPCAPD_PACKAGE: no rpcapd executable/);
   });

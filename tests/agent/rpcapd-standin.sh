@@ -182,7 +182,7 @@ else
     fi
 fi
 
-state="$(mktemp -d "${TMPDIR:-/tmp}/rpcapd-standin.XXXXXX")"
+state="$(mktemp -d -p "${TMPDIR:-/tmp}")" # a unique private directory for this run
 export RPCAPD_STANDIN_DEVICE="$device" RPCAPD_STANDIN_FILTER="$filter" RPCAPD_STANDIN_HAS_FILTER="$has_filter"
 export RPCAPD_STANDIN_STATE="$state" RPCAPD_STANDIN_MAIN="$$"
 

@@ -20,6 +20,19 @@ import { resolved, ROOT, standInPackage } from "./helpers";
 
 const PLUGIN_DIR = path.join(ROOT, "components", "package");
 const TOKEN = "pod-packet-forwarding:index:ClusterForwarding";
+/** The component's outputs, sorted: what the schema declares and what construct() returns. */
+const OUTPUT_KEYS = [
+  "agentEnvironment",
+  "agentImage",
+  "daemonSetName",
+  "daemonSetNamespace",
+  "mirroredEnis",
+  "mirroredOnlyViolations",
+  "podCidrs",
+  "sensorSteps",
+  "serviceCidrs",
+  "skippedMirrorSources",
+];
 const NLB =
   "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188";
 
@@ -99,18 +112,7 @@ describe("automation: plugin package for other languages", function () {
 
     it("describes the outputs, including the structured ones", () => {
       const r = schema.resources[TOKEN];
-      assert.deepEqual(Object.keys(r.properties).sort(), [
-        "agentEnvironment",
-        "agentImage",
-        "daemonSetName",
-        "daemonSetNamespace",
-        "mirroredEnis",
-        "mirroredOnlyViolations",
-        "podCidrs",
-        "sensorSteps",
-        "serviceCidrs",
-        "skippedMirrorSources",
-      ]);
+      assert.deepEqual(Object.keys(r.properties).sort(), OUTPUT_KEYS);
       assert.equal(r.properties.agentEnvironment.additionalProperties?.type, "string");
       assert.equal(
         r.properties.skippedMirrorSources.items?.$ref,
@@ -264,18 +266,7 @@ describe("automation: plugin package for other languages", function () {
       );
       const state = (await resolved(result.state)) as Record<string, unknown>;
       await settle();
-      assert.deepEqual(Object.keys(state).sort(), [
-        "agentEnvironment",
-        "agentImage",
-        "daemonSetName",
-        "daemonSetNamespace",
-        "mirroredEnis",
-        "mirroredOnlyViolations",
-        "podCidrs",
-        "sensorSteps",
-        "serviceCidrs",
-        "skippedMirrorSources",
-      ]);
+      assert.deepEqual(Object.keys(state).sort(), OUTPUT_KEYS);
       assert.deepEqual(state.agentEnvironment, {
         EXTRAHOP_SENSOR_IP: "10.0.200.10",
         RPCAPD_TARGET_PORT: "2003",

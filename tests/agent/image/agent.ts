@@ -76,6 +76,27 @@ export function stageContext(agentDir: string, packageFile: string, name: string
   return ctx;
 }
 
+/**
+ * `buildah bud` arguments that build agent/Dockerfile from a staged context: the local base image, the vendor
+ * package under vendor/, never pulling.
+ */
+export function agentBudArgs(ctx: string, baseTag: string, pkg: string, tag: string): string[] {
+  return [
+    "--isolation",
+    "chroot",
+    "--pull=never",
+    "--build-arg",
+    `BASE_IMAGE=${baseTag}`,
+    "--build-arg",
+    `RPCAPD_PACKAGE=vendor/${path.basename(pkg)}`,
+    "-f",
+    path.join(ctx, "Dockerfile"),
+    "-t",
+    tag,
+    ctx,
+  ];
+}
+
 async function build(opts: BuildAgentImageOptions): Promise<AgentImage> {
   const started = Date.now();
   const agentDir = opts.agentDir ?? AGENT_DIR;
@@ -90,25 +111,10 @@ async function build(opts: BuildAgentImageOptions): Promise<AgentImage> {
   const pkg = opts.packageKind === "deb" ? pkgs.deb : pkgs.tarball;
   const tag = opts.tag ?? `localhost/ppf-agent:test-${opts.packageKind}`;
   const ctx = stageContext(agentDir, pkg, `agent-${opts.packageKind}`);
-  const r = await buildah(
-    [
-      "bud",
-      "--isolation",
-      "chroot",
-      "--layers",
-      "--pull=never",
-      "--build-arg",
-      `BASE_IMAGE=${base.tag}`,
-      "--build-arg",
-      `RPCAPD_PACKAGE=vendor/${path.basename(pkg)}`,
-      "-f",
-      path.join(ctx, "Dockerfile"),
-      "-t",
-      tag,
-      ctx,
-    ],
-    { echo: opts.echo, timeoutMs: 900_000 },
-  ).finally(() => fs.rmSync(ctx, { recursive: true, force: true }));
+  const r = await buildah(["bud", "--layers", ...agentBudArgs(ctx, base.tag, pkg, tag)], {
+    echo: opts.echo,
+    timeoutMs: 900_000,
+  }).finally(() => fs.rmSync(ctx, { recursive: true, force: true }));
   if (!(await imageExists(tag))) {
     throw new Error(`buildah reported success but ${tag} is not in the store`);
   }

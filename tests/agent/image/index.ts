@@ -12,7 +12,7 @@ export { ensureBaseImage, debianMirrors } from "./base";
 export type { BaseImage, DebianMirrors } from "./base";
 export { buildTestVendorPackages, PACKAGE_KINDS, STANDIN } from "./vendor";
 export type { PackageKind, TestVendorPackages } from "./vendor";
-export { buildAgentImage, buildSimImage, stageContext, AGENT_DIR, REPO_ROOT } from "./agent";
+export { agentBudArgs, buildAgentImage, buildSimImage, stageContext, AGENT_DIR, REPO_ROOT } from "./agent";
 export type { AgentImage, BuildAgentImageOptions } from "./agent";
 export { runInImage, startInImage } from "./run";
 export type { RunInImageOptions, RunHandle, RunResult } from "./run";
