@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bin/", ".build/", "out/"] },
+  { ignores: ["node_modules/", "bin/", "dist/", ".build/", "out/", "**/node_modules/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,16 @@ export default tseslint.config(
       "prefer-const": "error",
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // Product code never depends on the fakes and simulations that test it.
+    files: ["index.ts", "components/**/*.ts", "adapters/**/*.ts", "lambda/**/*.ts", "agent/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/harness", "**/harness/**"], message: "harness/ is test-only" }] },
+      ],
     },
   },
 );

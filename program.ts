@@ -10,7 +10,7 @@ import { checkRpcapdPackage, stageBuildContext } from "./components/agent/buildC
 import type { AgentEnvironment } from "./components/agent/environment";
 import { resolveClusterNetwork, type AwsClients, type ClusterNetwork } from "./components/clusterNetwork";
 import { ConfigError, parseStackConfig, type StackConfig } from "./components/config";
-import { discoverFleet } from "./components/fleet/discovery";
+import { discoverFleet } from "./lambda/reconciler/fleet/discovery";
 import { eksKubeconfig } from "./components/kubeconfig";
 import { mirroredOnlyViolations } from "./components/mirror/mirroredOnlyCheck";
 import {

@@ -11,9 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { EKSClient } from "@aws-sdk/client-eks";
-import { installFakeAws } from "../sample/fakeAws";
-import { installPulumiMocks, settle } from "../sample/pulumiMocks";
-import { syntheticFleet } from "../sample/sampleCluster";
+import { installFakeAws } from "../harness/aws/fakeAws";
+import { installPulumiMocks, settle } from "../harness/pulumi/mocks";
+import { syntheticFleet } from "../harness/aws/sampleCluster";
 
 interface Measurement {
   nodes: number;

@@ -8,9 +8,9 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { makeHandler } from "../lambda/reconciler/index";
 import type { ReconcileSummary } from "../lambda/reconciler/reconcile";
-import { installFakeAws } from "../sample/fakeAws";
-import { installFakeMirroring } from "../sample/fakeMirroring";
-import { syntheticFleet } from "../sample/sampleCluster";
+import { installFakeAws } from "../harness/aws/fakeAws";
+import { installFakeMirroring } from "../harness/aws/fakeMirroring";
+import { syntheticFleet } from "../harness/aws/sampleCluster";
 
 const TARGET = "tmt-0ee55ff6600770088";
 const env = {

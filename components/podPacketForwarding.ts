@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterNetwork } from "./clusterNetwork";
 import type { StackConfig } from "./config";
-import type { FleetSnapshot } from "./fleet/types";
+import type { FleetSnapshot } from "../lambda/reconciler/fleet/types";
 import { agentEnvironment, type AgentEnvironment } from "./agent/environment";
 import { AGENT_NAME, agentManifests } from "./agent/manifests";
 import { AgentImage } from "./agent/agentImage";

@@ -16,10 +16,10 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { EKSClient } from "@aws-sdk/client-eks";
 import * as YAML from "yaml";
 import { ConfigError } from "../components/config";
-import { installFakeAws } from "../sample/fakeAws";
-import { installPulumiMocks, settle, type RecordedResource } from "../sample/pulumiMocks";
-import { SAMPLE_CLUSTER, sampleWorld } from "../sample/sampleCluster";
-import type { AwsWorld } from "../sample/world";
+import { installFakeAws } from "../harness/aws/fakeAws";
+import { installPulumiMocks, settle, type RecordedResource } from "../harness/pulumi/mocks";
+import { SAMPLE_CLUSTER, sampleWorld } from "../harness/aws/sampleCluster";
+import type { AwsWorld } from "../harness/aws/world";
 
 const USAGE =
   "usage: npm run plan -- [--config FILE.json|yaml] [--describe-cluster F] [--describe-vpcs F] [--describe-instances F] [--out DIR]";

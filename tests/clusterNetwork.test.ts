@@ -3,9 +3,9 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { EKSClient } from "@aws-sdk/client-eks";
 import { resolveClusterNetwork, type AwsClients } from "../components/clusterNetwork";
 import { ConfigError, parseStackConfig } from "../components/config";
-import { installFakeAws, type FakeAws } from "../sample/fakeAws";
-import { sampleWorld } from "../sample/sampleCluster";
-import type { AwsWorld } from "../sample/world";
+import { installFakeAws, type FakeAws } from "../harness/aws/fakeAws";
+import { sampleWorld } from "../harness/aws/sampleCluster";
+import type { AwsWorld } from "../harness/aws/world";
 
 describe("cluster network lookup (fake EKS/EC2 APIs)", () => {
   let world: AwsWorld;

@@ -7,14 +7,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { sampleWorld } from "../sample/sampleCluster";
+import { sampleWorld } from "../harness/aws/sampleCluster";
 
 const ROOT = path.resolve(__dirname, "..");
 
 function plan(args: string[]): { stdout: string; stderr: string; status: number | null } {
   const r = spawnSync(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", "-r", "./sample/quietSdk.ts", "scripts/plan.ts", ...args],
+    ["-r", "ts-node/register/transpile-only", "-r", "./harness/quietSdk.ts", "scripts/plan.ts", ...args],
     {
       cwd: ROOT,
       encoding: "utf8",

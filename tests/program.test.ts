@@ -10,10 +10,15 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { EKSClient } from "@aws-sdk/client-eks";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { installFakeAws, type FakeAws } from "../sample/fakeAws";
-import { installPulumiMocks, settle, type MockRecorder, type RecordedResource } from "../sample/pulumiMocks";
-import { sampleWorld } from "../sample/sampleCluster";
-import type { AwsWorld } from "../sample/world";
+import { installFakeAws, type FakeAws } from "../harness/aws/fakeAws";
+import {
+  installPulumiMocks,
+  settle,
+  type MockRecorder,
+  type RecordedResource,
+} from "../harness/pulumi/mocks";
+import { sampleWorld } from "../harness/aws/sampleCluster";
+import type { AwsWorld } from "../harness/aws/world";
 import type { StackOutputs } from "../program";
 
 function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {

@@ -10,7 +10,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 const path = require("node:path");
 
-// The AWS SDK's Node 20 deprecation notice says nothing about the pinned versions (see sample/quietSdk.ts).
+// The AWS SDK's Node 20 deprecation notice says nothing about the pinned versions (see harness/quietSdk.ts).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 require("ts-node").register({ transpileOnly: true, project: path.join(__dirname, "..", "..", "tsconfig.json") });
 

@@ -1,5 +1,5 @@
 // Agent benchmark (`npm run bench:agent`, root): our agent vs the vendor example's filter logic, on the kernel
-// simulation of tests/agent/sim.
+// simulation of harness/sim.
 //
 //  1. Exactly-once matrix: for VPC_MIRRORING=false and true, and for each agent (ours; the vendor filter on
 //     eth0, the way `any-eth` is modelled; the vendor filter on `any`), every flow of the harness's FLOWS is
@@ -15,9 +15,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AgentRunner, Cluster, sleep } from "./simlib";
-import { FLOWS, FlowResult, formatResults, runMatrix } from "../../tests/agent/sim/matrix";
-import * as T from "../../tests/agent/sim/topology";
+import { AgentRunner, Cluster, sleep } from "../../harness/sim/simlib";
+import { FLOWS, FlowResult, formatResults, runMatrix } from "../../harness/sim/matrix";
+import * as T from "../../harness/sim/topology";
 import { ThroughputBench, ThroughputResult, BENCH_PODNET, BENCH_SVCNET, BENCH_SENSOR } from "./throughput";
 import {
   baselineRpcapdFilter,

@@ -6,7 +6,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { deleteNamespaces, ENTRYPOINT, listNetns } from "../../tests/agent/sim/cluster";
+import { deleteNamespaces, ENTRYPOINT, listNetns } from "../../harness/sim/cluster";
 
 export const BENCH_NS_ROOT = "ehbench";
 export const GEN_IP = "10.99.0.20"; // above SINK_IP: the baseline's address order forwards it outbound

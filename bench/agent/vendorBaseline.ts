@@ -23,7 +23,7 @@
 import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { AgentHandle, AgentRunner, childHandle, SHARED_STANDIN } from "../../tests/agent/sim/cluster";
+import { AgentHandle, AgentRunner, childHandle, SHARED_STANDIN } from "../../harness/sim/cluster";
 
 const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
 
@@ -102,7 +102,7 @@ export interface BaselineOptions {
   device: string;
   /** Append `and not (host <sensor> ...)` (default true). */
   excludeSensorStream?: boolean;
-  /** rpcapd stand-in (default tests/agent/rpcapd-standin.sh). */
+  /** rpcapd stand-in (default harness/sim/rpcapd-standin.sh). */
   rpcapdBin?: string;
   /**
    * Milliseconds of warm-up traffic before the runner reports ready (default 2000; 0 = cold start). Why: libpcap

@@ -3,7 +3,7 @@
  * sits on an ENI without a session loses its packets (the filter trusts the other end to copy them).
  */
 import { paginateDescribeNetworkInterfaces, type EC2Client } from "@aws-sdk/client-ec2";
-import type { FleetSnapshot } from "../fleet/types";
+import type { FleetSnapshot } from "../../lambda/reconciler/fleet/types";
 import { findMirroredOnlyViolations, type MirroredOnlyViolation } from "./filterRules";
 
 /**

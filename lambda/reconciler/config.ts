@@ -2,7 +2,7 @@
  * The reconciler's configuration, read from the Lambda environment (set by `MirrorReconciler`).
  * Every problem is reported with the variable's name, the value and what is allowed.
  */
-import { parseUnsupportedInstanceTypes } from "../../components/fleet/supportedInstanceTypes";
+import { parseUnsupportedInstanceTypes } from "../../components/contract/mirrorableInstanceTypes";
 
 /** Tag key that marks a mirror session as created (and owned) by a reconciler; the value is `OWNER`. */
 export const OWNER_TAG_KEY = "pod-packet-forwarding/owner";

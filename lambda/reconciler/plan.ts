@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { TrafficMirrorSession } from "@aws-sdk/client-ec2";
-import type { FleetSnapshot, MirrorSourceEni, SkippedSource } from "../../components/fleet/types";
+import type { FleetSnapshot, MirrorSourceEni, SkippedSource } from "./fleet/types";
 import { OWNER_TAG_KEY, type ReconcilerConfig } from "./config";
 
 /** AWS's per-ENI session quota (not adjustable). */

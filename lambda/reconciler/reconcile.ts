@@ -10,8 +10,8 @@ import {
   type EC2Client,
   type TrafficMirrorSession,
 } from "@aws-sdk/client-ec2";
-import { discoverFleet } from "../../components/fleet/discovery";
-import type { SkipReason } from "../../components/fleet/types";
+import { discoverFleet } from "./fleet/discovery";
+import type { SkipReason } from "./fleet/types";
 import { OWNER_TAG_KEY, type ReconcilerConfig } from "./config";
 import { planReconcile, type RemoveReason } from "./plan";
 

@@ -30,9 +30,9 @@ import {
   stageContext,
   STANDIN,
   startInImage,
-} from "./image";
-import type { AgentImage, RunResult } from "./image";
-import { exec, hasCommand } from "./image/exec";
+} from "../../harness/image";
+import type { AgentImage, RunResult } from "../../harness/image";
+import { exec, hasCommand } from "../../harness/image/exec";
 
 // ---- small helpers -----------------------------------------------------------------------------------
 
@@ -229,7 +229,7 @@ async function requirePrerequisites(extra: [string, string][] = []): Promise<voi
 
 // ---- the rpcapd stand-in ----------------------------------------------------------------------------
 
-describe("rpcapd stand-in (tests/agent/rpcapd-standin.sh)", function () {
+describe("rpcapd stand-in (harness/sim/rpcapd-standin.sh)", function () {
   this.timeout(60_000);
   before(() =>
     requirePrerequisites([

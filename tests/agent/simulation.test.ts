@@ -1,5 +1,5 @@
 // The proof: agent/entrypoint.sh on a real kernel, in a small EKS-like cluster built from network
-// namespaces (tests/agent/sim). Each flow carries a unique marker; the sensor's pcaps are decoded and the
+// namespaces (harness/sim). Each flow carries a unique marker; the sensor's pcaps are decoded and the
 // copies of each marked packet counted. Needs root and the tools listed in sim/cluster.ts: it fails,
 // never skips, when they are missing.
 import * as assert from "assert";
@@ -15,10 +15,10 @@ import {
   Cluster,
   ScriptRunner,
   sleep,
-} from "./sim/cluster";
-import { ImageRunner } from "./sim/image-runner";
-import { expected, Flow, FLOWS, FlowResult, formatResults, runMatrix } from "./sim/matrix";
-import * as T from "./sim/topology";
+} from "../../harness/sim/cluster";
+import { ImageRunner } from "../../harness/sim/image-runner";
+import { expected, Flow, FLOWS, FlowResult, formatResults, runMatrix } from "../../harness/sim/matrix";
+import * as T from "../../harness/sim/topology";
 
 const flowTitle = (f: (typeof FLOWS)[number]): string =>
   `${f.cls}: ${f.op} ${f.from} -> ${f.host}${f.port ? ":" + f.port : ""}${f.size ? ` (${f.size} B)` : ""}`;

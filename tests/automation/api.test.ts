@@ -14,8 +14,8 @@ import { OutputsError } from "../../automation/outputs";
 import type { ProgressEvent } from "../../automation/progress";
 import { PulumiCliError } from "../../automation/pulumiCli";
 import * as pulumi from "@pulumi/pulumi";
-import { installPulumiMocks } from "../../sample/pulumiMocks";
-import { sampleWorld } from "../../sample/sampleCluster";
+import { installPulumiMocks } from "../../harness/pulumi/mocks";
+import { sampleWorld } from "../../harness/aws/sampleCluster";
 import { engineOutputs, fakeDependencies, standInPackage } from "./helpers";
 
 /** A CommandError as the SDK builds it (its constructor is private in the typings). */

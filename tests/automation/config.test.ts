@@ -15,8 +15,8 @@ import {
   type PodPacketForwardingConfig,
 } from "../../automation/config";
 import { parseStackConfig } from "../../components/config";
-import { installPulumiMocks } from "../../sample/pulumiMocks";
-import { sampleWorld } from "../../sample/sampleCluster";
+import { installPulumiMocks } from "../../harness/pulumi/mocks";
+import { sampleWorld } from "../../harness/aws/sampleCluster";
 import { readStackConfig } from "../../stackConfig";
 import { prodExample, ROOT } from "./helpers";
 

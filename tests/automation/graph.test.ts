@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { PodPacketForwardingConfig } from "../../automation/config";
-import { installFakeAws, type FakeAws } from "../../sample/fakeAws";
-import { installPulumiMocks, settle, type MockRecorder } from "../../sample/pulumiMocks";
-import { sampleWorld, SAMPLE_CLUSTER } from "../../sample/sampleCluster";
+import { installFakeAws, type FakeAws } from "../../harness/aws/fakeAws";
+import { installPulumiMocks, settle, type MockRecorder } from "../../harness/pulumi/mocks";
+import { sampleWorld, SAMPLE_CLUSTER } from "../../harness/aws/sampleCluster";
 import type { StackOutputs } from "../../program";
 import { asCliConfig, fakeDependencies, prodExample, resolved, standInPackage } from "./helpers";
 

@@ -15,7 +15,7 @@ import type {
 } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 import type { ApiDependencies, EngineOptions, OpenStackRequest, StackHandle } from "../../automation/api";
-import { settle } from "../../sample/pulumiMocks";
+import { settle } from "../../harness/pulumi/mocks";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 

@@ -13,9 +13,9 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { stackConfigSchema } from "../../components/config";
-import { installFakeAws, type FakeAws } from "../../sample/fakeAws";
-import { installPulumiMocks, settle, type MockRecorder } from "../../sample/pulumiMocks";
-import { sampleWorld, SAMPLE_CLUSTER } from "../../sample/sampleCluster";
+import { installFakeAws, type FakeAws } from "../../harness/aws/fakeAws";
+import { installPulumiMocks, settle, type MockRecorder } from "../../harness/pulumi/mocks";
+import { sampleWorld, SAMPLE_CLUSTER } from "../../harness/aws/sampleCluster";
 import { resolved, ROOT, standInPackage } from "./helpers";
 
 const PLUGIN_DIR = path.join(ROOT, "components", "package");

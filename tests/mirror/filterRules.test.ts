@@ -5,7 +5,7 @@ import {
   findMirroredOnlyViolations,
   planMirrorFilter,
 } from "../../components/mirror/filterRules";
-import { validateMirrorRules } from "../../components/mirror/ruleEvaluator";
+import { validateMirrorRules } from "../../harness/mirror/ruleEvaluator";
 
 const base: MirrorFilterInputs = {
   vpcCidrs: ["10.0.0.0/16", "100.64.0.0/16"],

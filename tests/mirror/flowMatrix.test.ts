@@ -6,7 +6,7 @@ import {
   renderFlowMatrixMarkdown,
   runScenario,
   summarize,
-} from "../../components/mirror/flowMatrix";
+} from "../../harness/mirror/flowMatrix";
 
 // Every packet of every layout: the copies AWS + the agent deliver, evaluated rule by rule at each ENI crossed.
 describe("mirror flow matrix: copies per packet (VPC_MIRRORING=true, default dedup)", () => {

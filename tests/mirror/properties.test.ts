@@ -10,14 +10,14 @@ import {
   planMirrorFilter,
   rulesNeeded,
 } from "../../components/mirror/filterRules";
-import { WirePacket, copiesDelivered } from "../../components/mirror/flowMatrix";
+import { WirePacket, copiesDelivered } from "../../harness/mirror/flowMatrix";
 import {
   MirrorPacket,
   PROTO,
   evaluateMirror,
   isMirrored,
   validateMirrorRules,
-} from "../../components/mirror/ruleEvaluator";
+} from "../../harness/mirror/ruleEvaluator";
 
 const VPC = ["10.0.0.0/16", "100.64.0.0/16"];
 const SHARED = "10.0.0.0/17"; // node subnets shared with unmirrored hosts

@@ -8,7 +8,7 @@ import {
   evaluateMirror,
   isMirrored,
   validateMirrorRules,
-} from "../../components/mirror/ruleEvaluator";
+} from "../../harness/mirror/ruleEvaluator";
 
 const ANY = "0.0.0.0/0";
 

@@ -10,8 +10,8 @@ import {
   settle,
   type MockRecorder,
   type RecordedResource,
-} from "../../sample/pulumiMocks";
-import { sampleWorld } from "../../sample/sampleCluster";
+} from "../../harness/pulumi/mocks";
+import { sampleWorld } from "../../harness/aws/sampleCluster";
 import type * as ReconcilerModule from "../../components/reconciler/mirrorReconciler";
 
 const FILTER = "tmf-0aa11bb22cc33dd44";

@@ -3,16 +3,16 @@
  */
 import { strict as assert } from "node:assert";
 import { EC2Client, type Instance } from "@aws-sdk/client-ec2";
-import { classifyFleet } from "../../components/fleet/eligibility";
-import { discoverFleet } from "../../components/fleet/discovery";
+import { classifyFleet } from "../../lambda/reconciler/fleet/eligibility";
+import { discoverFleet } from "../../lambda/reconciler/fleet/discovery";
 import {
   DEFAULT_UNSUPPORTED_INSTANCE_TYPES,
   parseUnsupportedInstanceTypes,
   unsupportedMatch,
-} from "../../components/fleet/supportedInstanceTypes";
-import { installFakeAws, type FakeAws } from "../../sample/fakeAws";
-import { sampleWorld, syntheticFleet } from "../../sample/sampleCluster";
-import type { AwsWorld } from "../../sample/world";
+} from "../../components/contract/mirrorableInstanceTypes";
+import { installFakeAws, type FakeAws } from "../../harness/aws/fakeAws";
+import { sampleWorld, syntheticFleet } from "../../harness/aws/sampleCluster";
+import type { AwsWorld } from "../../harness/aws/world";
 
 const ec2 = () => new EC2Client({ region: "us-east-1" });
 

@@ -10,10 +10,10 @@ import {
   paginateDescribeTrafficMirrorSessions,
   type CreateTrafficMirrorSessionCommandInput,
 } from "@aws-sdk/client-ec2";
-import { installFakeAws, type FakeAws } from "../../sample/fakeAws";
-import { installFakeMirroring } from "../../sample/fakeMirroring";
-import { sampleWorld, syntheticFleet } from "../../sample/sampleCluster";
-import type { AwsWorld } from "../../sample/world";
+import { installFakeAws, type FakeAws } from "../../harness/aws/fakeAws";
+import { installFakeMirroring } from "../../harness/aws/fakeMirroring";
+import { sampleWorld, syntheticFleet } from "../../harness/aws/sampleCluster";
+import type { AwsWorld } from "../../harness/aws/world";
 
 const TARGET = "tmt-0ee55ff6600770088";
 const ENI_TARGET = "tmt-0aaaaaaaaaaaaaaa1";

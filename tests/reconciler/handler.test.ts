@@ -6,7 +6,7 @@ import { CreateTrafficMirrorSessionCommand, EC2Client } from "@aws-sdk/client-ec
 import { OWNER_TAG_KEY } from "../../lambda/reconciler/config";
 import { makeHandler } from "../../lambda/reconciler/index";
 import type { ReconcileSummary } from "../../lambda/reconciler/reconcile";
-import { syntheticFleet } from "../../sample/sampleCluster";
+import { syntheticFleet } from "../../harness/aws/sampleCluster";
 import {
   FILTER,
   OWNER,

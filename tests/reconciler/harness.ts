@@ -6,14 +6,14 @@ import { EC2Client, type Instance, type TrafficMirrorSession } from "@aws-sdk/cl
 import { OWNER_TAG_KEY } from "../../lambda/reconciler/config";
 import { makeHandler, type HandlerResult } from "../../lambda/reconciler/index";
 import type { LogLine, ReconcileSummary } from "../../lambda/reconciler/reconcile";
-import { installFakeAws, type FakeAws } from "../../sample/fakeAws";
+import { installFakeAws, type FakeAws } from "../../harness/aws/fakeAws";
 import {
   installFakeMirroring,
   type FakeMirroring,
   type FakeMirroringOptions,
-} from "../../sample/fakeMirroring";
-import { sampleWorld } from "../../sample/sampleCluster";
-import type { AwsWorld } from "../../sample/world";
+} from "../../harness/aws/fakeMirroring";
+import { sampleWorld } from "../../harness/aws/sampleCluster";
+import type { AwsWorld } from "../../harness/aws/world";
 
 export const FILTER = "tmf-0aa11bb22cc33dd44";
 export const TARGET = "tmt-0ee55ff6600770088";

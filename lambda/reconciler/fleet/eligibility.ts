@@ -3,7 +3,7 @@
  * No AWS calls here; `discovery.ts` feeds it DescribeInstances answers.
  */
 import type { Instance, Tag } from "@aws-sdk/client-ec2";
-import { unsupportedMatch } from "./supportedInstanceTypes";
+import { unsupportedMatch } from "../../../components/contract/mirrorableInstanceTypes";
 import type { FleetSnapshot, MirrorSourceEni, SkippedSource } from "./types";
 
 /**

@@ -14,7 +14,7 @@ import { buildah, housekeeping, imageExists, WORK_DIR } from "./buildah";
 import { Mutex } from "./exec";
 import { buildTestVendorPackages, PackageKind } from "./vendor";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const AGENT_DIR = path.join(REPO_ROOT, "agent");
 
 export interface BuildAgentImageOptions {

@@ -1,5 +1,5 @@
 /**
- * Test vendor packages: the rpcapd stand-in (tests/agent/rpcapd-standin.sh) packaged the way the vendor
+ * Test vendor packages: the rpcapd stand-in (harness/sim/rpcapd-standin.sh) packaged the way the vendor
  * ships rpcapd, so agent/Dockerfile is exercised on both inputs it accepts.
  *
  * - `.deb` (built with dpkg-deb --build, zstd like Ubuntu-built packages): the binary at
@@ -15,7 +15,7 @@ import * as path from "path";
 import { WORK_DIR } from "./buildah";
 import { exec } from "./exec";
 
-export const STANDIN = path.resolve(__dirname, "..", "rpcapd-standin.sh");
+export const STANDIN = path.resolve(__dirname, "..", "sim", "rpcapd-standin.sh");
 
 export type PackageKind = "deb" | "tarball";
 export const PACKAGE_KINDS: readonly PackageKind[] = ["deb", "tarball"];

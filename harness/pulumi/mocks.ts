@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsWorld } from "./world";
+import type { AwsWorld } from "../aws/world";
 
 /** A resource the program registered, with the inputs it was given and the state the mock answered. */
 export interface RecordedResource {

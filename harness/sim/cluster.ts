@@ -20,9 +20,9 @@ import { DLT_EN10MB, decodeIpv4, readPcapStreams } from "./pcap";
 import type { Command, Reply } from "./processes";
 import * as T from "./topology";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const ENTRYPOINT = path.join(REPO_ROOT, "agent", "entrypoint.sh");
-export const SHARED_STANDIN = path.join(REPO_ROOT, "tests", "agent", "rpcapd-standin.sh");
+export const SHARED_STANDIN = path.join(REPO_ROOT, "harness", "sim", "rpcapd-standin.sh");
 export const NS_PREFIX_ROOT = "ehsim";
 
 const REQUIRED_TOOLS = ["ip", "nft", "tcpdump", "socat", "ping", "curl", "jq", "sysctl"];
@@ -298,7 +298,7 @@ export const MARKER_RE = /mk[0-9a-z]{14}/g;
 export interface ClusterOptions {
   /** iptables binary for the kube-proxy-style rules; default iptables-legacy (what EKS AL2 nodes use). */
   iptables?: string;
-  /** rpcapd stand-in; default tests/agent/rpcapd-standin.sh. */
+  /** rpcapd stand-in; default harness/sim/rpcapd-standin.sh. */
   rpcapdBin?: string;
   /** Seconds between membership polls (MEMBER_SYNC_INTERVAL); default 2. */
   syncInterval?: number;

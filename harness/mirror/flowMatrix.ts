@@ -10,7 +10,7 @@ import {
   MirrorFilterPlan,
   amazonDnsAddress,
   planMirrorFilter,
-} from "./filterRules";
+} from "../../components/mirror/filterRules";
 import { MirrorPacket, PROTO, evaluateMirror } from "./ruleEvaluator";
 
 /** An ENI a packet can cross. Only node ENIs are ever mirror sources here. */

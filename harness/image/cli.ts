@@ -1,10 +1,10 @@
 /**
  * Command line for the agent image tooling (run as root):
- *   npx ts-node --transpile-only tests/agent/image/cli.ts base
- *   npx ts-node --transpile-only tests/agent/image/cli.ts packages
- *   npx ts-node --transpile-only tests/agent/image/cli.ts build [deb|tarball] [--sim]
- *   npx ts-node --transpile-only tests/agent/image/cli.ts size <image>
- *   npx ts-node --transpile-only tests/agent/image/cli.ts run <image> [--netns NS] [--env K=V]... -- cmd...
+ *   npx ts-node --transpile-only harness/image/cli.ts base
+ *   npx ts-node --transpile-only harness/image/cli.ts packages
+ *   npx ts-node --transpile-only harness/image/cli.ts build [deb|tarball] [--sim]
+ *   npx ts-node --transpile-only harness/image/cli.ts size <image>
+ *   npx ts-node --transpile-only harness/image/cli.ts run <image> [--netns NS] [--env K=V]... -- cmd...
  */
 import {
   buildAgentImage,

@@ -12,13 +12,13 @@
  *   eligible unless the filter has the `amazon-dns` network service, and then "all traffic (inbound and outbound)
  *   related to that network service is mirrored" (traffic-mirroring-filters.html, ModifyTrafficMirrorFilterNetworkServices).
  */
-import { cidrContains, isIpv4Address, isIpv4Cidr } from "../cidr";
+import { cidrContains, isIpv4Address, isIpv4Cidr } from "../../components/cidr";
 import {
   MIRROR_FILTER_RULE_QUOTA,
   MirrorFilterRuleSpec,
   MirrorNetworkService,
   TrafficDirection,
-} from "./filterRules";
+} from "../../components/mirror/filterRules";
 
 /** IANA protocol numbers used here. */
 export const PROTO = { ICMP: 1, TCP: 6, UDP: 17 } as const;

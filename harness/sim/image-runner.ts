@@ -1,6 +1,6 @@
 // Runs the agent inside the built image (agent/Dockerfile + test vendor package + tcpdump/socat for the
 // stand-in), in a node's network namespace, with only NET_ADMIN and NET_RAW added, as the DaemonSet does.
-// Uses the image helper's tooling in tests/agent/image/.
+// Uses the image helper's tooling in harness/image/.
 import * as fs from "fs";
 import * as path from "path";
 import { buildSimImage } from "../image/agent";

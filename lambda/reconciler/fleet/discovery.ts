@@ -7,7 +7,7 @@
  */
 import { paginateDescribeInstances, type EC2Client, type Instance } from "@aws-sdk/client-ec2";
 import { classifyFleet, clusterTagKeys } from "./eligibility";
-import { DEFAULT_UNSUPPORTED_INSTANCE_TYPES } from "./supportedInstanceTypes";
+import { DEFAULT_UNSUPPORTED_INSTANCE_TYPES } from "../../../components/contract/mirrorableInstanceTypes";
 import type { FleetSnapshot } from "./types";
 
 /** Options of `discoverFleet`. */

@@ -21,7 +21,7 @@ import {
 import {
   DEFAULT_UNSUPPORTED_INSTANCE_TYPES,
   unsupportedMatch,
-} from "../components/fleet/supportedInstanceTypes";
+} from "../../components/contract/mirrorableInstanceTypes";
 import { ec2Error, matchesFilters, paginate, type FakeAws } from "./fakeAws";
 import type { AwsWorld } from "./world";
 
