@@ -8,10 +8,10 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import * as pulumi from "@pulumi/pulumi";
 import { checkRpcapdPackage, stageBuildContext } from "./components/agent/buildContext";
 import type { AgentEnvironment } from "./components/agent/environment";
-import { resolveClusterNetwork, type AwsClients, type ClusterNetwork } from "./components/clusterNetwork";
+import { resolveClusterNetwork, type AwsClients, type ClusterNetwork } from "./components/network/eksNetwork";
 import { ConfigError, parseStackConfig, type StackConfig } from "./components/config";
 import { discoverFleet } from "./lambda/reconciler/fleet/discovery";
-import { eksKubeconfig } from "./components/kubeconfig";
+import { eksKubeconfig } from "./components/network/kubeconfig";
 import { mirroredOnlyViolations } from "./components/mirror/mirroredOnlyCheck";
 import {
   MirrorFilterInputError,

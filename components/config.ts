@@ -3,7 +3,7 @@
  * plan, so every entry point accepts and rejects exactly the same values with the same messages.
  */
 import { z } from "zod";
-import { isIpv4Address, isIpv4Cidr } from "./cidr";
+import { isIpv4Address, isIpv4Cidr } from "./contract/cidr";
 
 /** Where VPC Traffic Mirroring sends its copies: exactly one kind of target. */
 export interface MirrorTargetConfig {

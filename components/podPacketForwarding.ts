@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterNetwork } from "./clusterNetwork";
+import type { ClusterNetwork } from "./network/eksNetwork";
 import type { StackConfig } from "./config";
 import type { FleetSnapshot } from "../lambda/reconciler/fleet/types";
 import { agentEnvironment, type AgentEnvironment } from "./agent/environment";

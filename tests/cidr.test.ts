@@ -9,7 +9,7 @@ import {
   isIpv4Address,
   isIpv4Cidr,
   toRange,
-} from "../components/cidr";
+} from "../components/contract/cidr";
 
 const arbCidr = fc
   .tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.integer({ min: 8, max: 32 }))

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { EKSClient } from "@aws-sdk/client-eks";
-import { resolveClusterNetwork, type AwsClients } from "../components/clusterNetwork";
+import { resolveClusterNetwork, type AwsClients } from "../components/network/eksNetwork";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { installFakeAws, type FakeAws } from "../harness/aws/fakeAws";
 import { sampleWorld } from "../harness/aws/sampleCluster";

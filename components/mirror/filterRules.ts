@@ -15,7 +15,7 @@ import {
   isIpv4Address,
   isIpv4Cidr,
   toRange,
-} from "../cidr";
+} from "../contract/cidr";
 
 /**
  * AWS quota "Maximum number of filter rules per filter": 10, not adjustable

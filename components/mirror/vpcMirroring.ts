@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { TargetKind } from "../../lambda/reconciler/config";
+import type { TargetKind } from "../contract/mirror";
 import type { MirrorTargetConfig } from "../config";
 import { MirrorReconciler } from "../reconciler/mirrorReconciler";
 import type { MirrorFilterPlan } from "./filterRules";

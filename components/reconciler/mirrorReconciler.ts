@@ -10,7 +10,16 @@
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { TargetKind } from "../../lambda/reconciler/config";
+import {
+  DEFAULT_RECONCILE_SCHEDULE,
+  OWNER_TAG_PATTERN,
+  PACKET_LENGTH,
+  SCHEDULE_PATTERN,
+  SESSION_NUMBER,
+  TARGET_KINDS,
+  VIRTUAL_NETWORK_ID,
+  type TargetKind,
+} from "../contract/mirror";
 import { reconcilerArchive, bundleReconciler } from "./bundle";
 import { ENI_ATTACHMENT_PATTERN, INSTANCE_STATE_PATTERN } from "./eventPatterns";
 import { reconcilerPolicy } from "./policy";
@@ -55,8 +64,6 @@ export interface MirrorReconcilerArgs {
   runtime?: "nodejs20.x" | "nodejs22.x" | "nodejs24.x";
 }
 
-const DEFAULT_SCHEDULE = "rate(5 minutes)";
-
 /** Checks the arguments before any child resource exists; messages name the argument. */
 function validate(args: MirrorReconcilerArgs, parent: pulumi.Resource): void {
   const fail = (msg: string) => {
@@ -67,24 +74,20 @@ function validate(args: MirrorReconcilerArgs, parent: pulumi.Resource): void {
       fail(`${name} ${v} must be an integer between ${min} and ${max}`);
     }
   };
-  intIn("sessionNumber", args.sessionNumber, 1, 32766);
-  intIn("packetLength", args.packetLength, 1, 8500);
-  intIn("virtualNetworkId", args.virtualNetworkId, 0, 16777215);
+  intIn("sessionNumber", args.sessionNumber, SESSION_NUMBER.min, SESSION_NUMBER.max);
+  intIn("packetLength", args.packetLength, PACKET_LENGTH.min, PACKET_LENGTH.max);
+  intIn("virtualNetworkId", args.virtualNetworkId, VIRTUAL_NETWORK_ID.min, VIRTUAL_NETWORK_ID.max);
   intIn("targetSourceLimit", args.targetSourceLimit, 1, 100000);
   intIn("timeoutSeconds", args.timeoutSeconds, 60, 900);
-  if (!/^[\w .:/=+\-@]{1,256}$/.test(args.ownerTag)) {
+  if (!OWNER_TAG_PATTERN.test(args.ownerTag)) {
     fail(
       `ownerTag ${JSON.stringify(args.ownerTag)} must be 1-256 characters of letters, digits, spaces and _ . : / = + - @`,
     );
   }
-  if (args.schedule !== undefined && !/^(rate|cron)\(.+\)$/.test(args.schedule)) {
+  if (args.schedule !== undefined && !SCHEDULE_PATTERN.test(args.schedule)) {
     fail(`schedule ${JSON.stringify(args.schedule)} must be an EventBridge schedule such as rate(5 minutes)`);
   }
-  if (
-    !["network-interface", "network-load-balancer", "gateway-load-balancer-endpoint"].includes(
-      args.targetKind,
-    )
-  ) {
+  if (!TARGET_KINDS.includes(args.targetKind)) {
     fail(
       `targetKind ${JSON.stringify(args.targetKind)} must be network-interface, network-load-balancer or gateway-load-balancer-endpoint`,
     );
@@ -266,7 +269,7 @@ export class MirrorReconciler extends pulumi.ComponentResource {
       {
         key: "schedule",
         description: "Periodic full reconcile of mirror sessions",
-        scheduleExpression: args.schedule ?? DEFAULT_SCHEDULE,
+        scheduleExpression: args.schedule ?? DEFAULT_RECONCILE_SCHEDULE,
       },
     ];
     for (const t of triggers) {

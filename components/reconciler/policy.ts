@@ -17,7 +17,7 @@
  *   `aws:ResourceTag/<key>` (`ec2:ResourceTag/<key>` is EC2's equivalent), so the role can delete only sessions
  *   carrying our owner tag: IAM itself enforces "never touch sessions that are not ours".
  */
-import { OWNER_TAG_KEY } from "../../lambda/reconciler/config";
+import { OWNER_TAG_KEY } from "../contract/mirror";
 
 /** Resolved ids the policy is built from. */
 export interface ReconcilerPolicyInputs {

@@ -12,7 +12,7 @@
  *   eligible unless the filter has the `amazon-dns` network service, and then "all traffic (inbound and outbound)
  *   related to that network service is mirrored" (traffic-mirroring-filters.html, ModifyTrafficMirrorFilterNetworkServices).
  */
-import { cidrContains, isIpv4Address, isIpv4Cidr } from "../../components/cidr";
+import { cidrContains, isIpv4Address, isIpv4Cidr } from "../../components/contract/cidr";
 import {
   MIRROR_FILTER_RULE_QUOTA,
   MirrorFilterRuleSpec,

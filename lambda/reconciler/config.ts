@@ -2,13 +2,19 @@
  * The reconciler's configuration, read from the Lambda environment (set by `MirrorReconciler`).
  * Every problem is reported with the variable's name, the value and what is allowed.
  */
+import {
+  ENI_TARGET_SOURCE_LIMIT,
+  EKS_CLUSTER_NAME_PATTERN,
+  OWNER_TAG_PATTERN,
+  PACKET_LENGTH,
+  SESSION_NUMBER,
+  TARGET_KINDS,
+  VIRTUAL_NETWORK_ID,
+  type TargetKind,
+} from "../../components/contract/mirror";
 import { parseUnsupportedInstanceTypes } from "../../components/contract/mirrorableInstanceTypes";
 
-/** Tag key that marks a mirror session as created (and owned) by a reconciler; the value is `OWNER`. */
-export const OWNER_TAG_KEY = "pod-packet-forwarding/owner";
-
-/** What the target is: only ENI targets have a source limit. */
-export type TargetKind = "network-interface" | "network-load-balancer" | "gateway-load-balancer-endpoint";
+export { OWNER_TAG_KEY, type TargetKind } from "../../components/contract/mirror";
 
 /** Validated reconciler configuration. */
 export interface ReconcilerConfig {
@@ -33,12 +39,6 @@ export interface ReconcilerConfig {
   /** `OWNER`: value of the `pod-packet-forwarding/owner` tag on every session this reconciler owns. */
   owner: string;
 }
-
-const TARGET_KINDS: readonly TargetKind[] = [
-  "network-interface",
-  "network-load-balancer",
-  "gateway-load-balancer-endpoint",
-];
 
 /**
  * Reads and validates the environment.
@@ -70,7 +70,7 @@ export function readConfig(env: Record<string, string | undefined>): ReconcilerC
     return n;
   };
 
-  const clusterName = required("CLUSTER_NAME", /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, "an EKS cluster name");
+  const clusterName = required("CLUSTER_NAME", EKS_CLUSTER_NAME_PATTERN, "an EKS cluster name");
   const filterId = required(
     "TRAFFIC_MIRROR_FILTER_ID",
     /^tmf-[0-9a-f]{8,17}$/,
@@ -83,7 +83,7 @@ export function readConfig(env: Record<string, string | undefined>): ReconcilerC
   );
   const owner = required(
     "OWNER",
-    /^[\w .:/=+\-@]{1,256}$/,
+    OWNER_TAG_PATTERN,
     "a tag value identifying this reconciler, e.g. project/stack/name",
   );
   const kind = (env.TRAFFIC_MIRROR_TARGET_KIND || "network-interface") as TargetKind;
@@ -92,12 +92,12 @@ export function readConfig(env: Record<string, string | undefined>): ReconcilerC
       `TRAFFIC_MIRROR_TARGET_KIND=${JSON.stringify(kind)} must be one of ${TARGET_KINDS.join(", ")}`,
     );
   }
-  const sessionNumber = int("SESSION_NUMBER", 1, 32766);
+  const sessionNumber = int("SESSION_NUMBER", SESSION_NUMBER.min, SESSION_NUMBER.max);
   if (sessionNumber === undefined && !problems.some((p) => p.startsWith("SESSION_NUMBER"))) {
-    problems.push("SESSION_NUMBER is required (1-32766)");
+    problems.push(`SESSION_NUMBER is required (${SESSION_NUMBER.min}-${SESSION_NUMBER.max})`);
   }
-  const packetLength = int("PACKET_LENGTH", 1, 8500);
-  const virtualNetworkId = int("VIRTUAL_NETWORK_ID", 0, 16777215);
+  const packetLength = int("PACKET_LENGTH", PACKET_LENGTH.min, PACKET_LENGTH.max);
+  const virtualNetworkId = int("VIRTUAL_NETWORK_ID", VIRTUAL_NETWORK_ID.min, VIRTUAL_NETWORK_ID.max);
   const explicitLimit = int("TARGET_SOURCE_LIMIT", 1, 100000);
   let unsupportedInstanceTypes: readonly string[] = [];
   try {
@@ -113,7 +113,7 @@ export function readConfig(env: Record<string, string | undefined>): ReconcilerC
     filterId,
     targetId,
     targetKind: kind,
-    targetSourceLimit: explicitLimit ?? (kind === "network-interface" ? 10 : undefined),
+    targetSourceLimit: explicitLimit ?? (kind === "network-interface" ? ENI_TARGET_SOURCE_LIMIT : undefined),
     sessionNumber: sessionNumber as number,
     packetLength,
     virtualNetworkId,

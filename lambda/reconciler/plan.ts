@@ -6,12 +6,13 @@
 import { createHash } from "node:crypto";
 import type { TrafficMirrorSession } from "@aws-sdk/client-ec2";
 import type { FleetSnapshot, MirrorSourceEni, SkippedSource } from "./fleet/types";
+import { PACKET_LENGTH, SESSIONS_PER_ENI } from "../../components/contract/mirror";
 import { OWNER_TAG_KEY, type ReconcilerConfig } from "./config";
 
-/** AWS's per-ENI session quota (not adjustable). */
-export const SESSIONS_PER_ENI = 3;
+export { SESSIONS_PER_ENI };
+
 /** PacketLength AWS sets on sessions to NLB targets when none is given. */
-const AWS_DEFAULT_NLB_PACKET_LENGTH = 8500;
+const AWS_DEFAULT_NLB_PACKET_LENGTH = PACKET_LENGTH.max;
 
 /** Why an owned session is removed. */
 export type RemoveReason = "eni-not-eligible" | "config-changed" | "duplicate" | "cleanup";

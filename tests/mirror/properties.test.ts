@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { cidrContains, intToIp, toRange } from "../../components/cidr";
+import { cidrContains, intToIp, toRange } from "../../components/contract/cidr";
 import {
   DedupStrategy,
   MIRROR_FILTER_RULE_QUOTA,

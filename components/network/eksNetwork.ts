@@ -4,8 +4,8 @@
  */
 import { DescribeClusterCommand, EKSClient, type Cluster } from "@aws-sdk/client-eks";
 import { DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { collapseCidrs, isIpv4Cidr, overlappingPairs } from "./cidr";
-import { ConfigError, type StackConfig } from "./config";
+import { collapseCidrs, isIpv4Cidr, overlappingPairs } from "../contract/cidr";
+import { ConfigError, type StackConfig } from "../config";
 
 /** Where a range came from: the AWS lookup or an override in config. */
 export type RangeSource = "lookup" | "config";
