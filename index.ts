@@ -1,16 +1,6 @@
 /**
- * `pulumi up` entry point: reads the stack config and runs the shared program factory.
+ * `pulumi up` entry point: the stack's config becomes `PodPacketForwarding`'s arguments (adapters/stack).
  */
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "./components/config";
-import { podPacketForwardingProgram } from "./program";
-import { readStackConfig } from "./stackConfig";
+import { runStack } from "./adapters/stack/program";
 
-export = async () => {
-  try {
-    return await podPacketForwardingProgram(readStackConfig());
-  } catch (err) {
-    // A RunError prints the message alone: the problems list, not a stack trace.
-    throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
-  }
-};
+export = async () => runStack();

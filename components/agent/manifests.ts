@@ -1,35 +1,68 @@
 /**
- * The agent's Kubernetes objects as plain data: the component applies exactly these, and the offline plan
- * writes exactly these as YAML for review (GitOps). Shape follows the vendor's DaemonSet, minus `privileged`.
+ * The agent's Kubernetes objects as plain data: the component applies exactly these, and the offline plan writes
+ * exactly these as YAML for review (GitOps). Shape follows the vendor's DaemonSet, minus `privileged`.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AgentEnvironment } from "./environment";
 
 /** Name and label value of the DaemonSet (the vendor's, so existing runbooks keep working). */
 export const AGENT_NAME = "extrahop-rpcapd";
-/** Where the agent writes its readiness marker once its rules are in place and rpcapd runs (entrypoint's default). */
-export const AGENT_READY_FILE = "/tmp/ready";
+
+/**
+ * Pod Security admission level the agent needs, and why: `hostNetwork: true` and the added capabilities NET_ADMIN
+ * and NET_RAW are outside the `baseline` profile (https://kubernetes.io/docs/concepts/security/pod-security-standards/).
+ */
+export const AGENT_POD_SECURITY_LEVEL = "privileged";
+/** The namespace labels that admit the agent under Pod Security admission (enforce, and no warnings). */
+export const POD_SECURITY_LABELS: Record<string, string> = {
+  "pod-security.kubernetes.io/enforce": AGENT_POD_SECURITY_LEVEL,
+  "pod-security.kubernetes.io/audit": AGENT_POD_SECURITY_LEVEL,
+  "pod-security.kubernetes.io/warn": AGENT_POD_SECURITY_LEVEL,
+};
+
+/** How the agent answers probes: the port and paths of its metrics endpoint. */
+export interface AgentProbes {
+  /** Host port of the agent's HTTP endpoint (hostNetwork). */
+  port: number;
+  /** Path answering 200 while the supervision loop's heartbeat is fresh. */
+  livenessPath: string;
+  /** Path answering 200 while rpcapd holds a connection to a sensor. */
+  readinessPath: string;
+}
 
 /** Inputs of the agent manifests. */
 export interface AgentManifestInputs {
   /** Namespace to deploy into. */
   namespace: string;
+  /** Whether the namespace object is part of the manifests (false: an existing namespace is used). */
+  createNamespace: boolean;
   /** Image reference, pinned by digest so the DaemonSet rolls when the image changes. */
   image: pulumi.Input<string>;
-  /** Env values computed by `agentEnvironment`. */
-  environment: AgentEnvironment;
+  /** Env values, by name (the agent's env contract). */
+  environment: Record<string, string>;
   /** Nodes with this label key get no agent. */
   excludeNodeLabel: string;
   /** CPU architecture of the image (the vendor's rpcapd is a native binary): `amd64` or `arm64`. */
   architecture: "amd64" | "arm64";
+  /** Tolerations (default: every taint). */
+  tolerations: k8s.types.input.core.v1.Toleration[];
+  /** Extra node selector. */
+  nodeSelector?: Record<string, string>;
+  /** Requests and limits of the container. */
+  resources: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** Priority class. */
+  priorityClassName: string;
+  /** Probes of the agent. */
+  probes: AgentProbes;
+  /** Name of a `kubernetes.io/dockerconfigjson` Secret in the namespace, when the registry needs credentials. */
+  imagePullSecret?: string;
 }
 
 /** The objects, in apply order. */
 export interface AgentManifests {
-  /** The agent's namespace. */
-  namespace: k8s.types.input.core.v1.Namespace;
-  /** Identity the agent uses to list pods and nodes (cluster membership for exactly-once). */
+  /** The agent's namespace (absent when an existing one is used). */
+  namespace?: k8s.types.input.core.v1.Namespace;
+  /** Identity the agent uses to list and watch pods and nodes (cluster membership for exactly-once). */
   serviceAccount: k8s.types.input.core.v1.ServiceAccount;
   /** Read-only access to pods and nodes. */
   clusterRole: k8s.types.input.rbac.v1.ClusterRole;
@@ -39,22 +72,30 @@ export interface AgentManifests {
   daemonSet: k8s.types.input.apps.v1.DaemonSet;
 }
 
+/** Labels on every object of the agent. */
+export const AGENT_LABELS: Record<string, string> = {
+  component: AGENT_NAME,
+  "app.kubernetes.io/name": AGENT_NAME,
+  "app.kubernetes.io/part-of": "pod-packet-forwarding",
+};
+
 /** Builds the agent's Kubernetes objects. */
 export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
-  const labels = {
-    component: AGENT_NAME,
-    "app.kubernetes.io/name": AGENT_NAME,
-    "app.kubernetes.io/part-of": "pod-packet-forwarding",
-  };
+  const labels = AGENT_LABELS;
   const metadata = { name: AGENT_NAME, namespace: inputs.namespace, labels };
   const env = [
     ...Object.entries(inputs.environment).map(([name, value]) => ({ name, value })),
     { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-    // The agent counts a node as a member only while an agent pod runs there; it finds them by namespace + label.
-    { name: "AGENT_NAMESPACE", value: inputs.namespace },
   ];
+  const httpProbe = (path: string) => ({ httpGet: { path, port: inputs.probes.port, host: "127.0.0.1" } });
   return {
-    namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: inputs.namespace, labels } },
+    namespace: inputs.createNamespace
+      ? {
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: { name: inputs.namespace, labels: { ...labels, ...POD_SECURITY_LABELS } },
+        }
+      : undefined,
     serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata },
     clusterRole: {
       apiVersion: "rbac.authorization.k8s.io/v1",
@@ -85,8 +126,9 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
             // The agent programs netfilter in the node's network namespace and captures there.
             hostNetwork: true,
             dnsPolicy: "ClusterFirstWithHostNet",
-            priorityClassName: "system-node-critical",
+            priorityClassName: inputs.priorityClassName,
             terminationGracePeriodSeconds: 30,
+            nodeSelector: inputs.nodeSelector,
             affinity: {
               nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {
@@ -94,7 +136,7 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
                     {
                       matchExpressions: [
                         { key: inputs.excludeNodeLabel, operator: "DoesNotExist" },
-                        // Fargate runs no DaemonSets and refuses hostNetwork.
+                        // Fargate runs no DaemonSets and refuses hostNetwork (its pods take a sidecar instead).
                         { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate"] },
                         { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
                         // rpcapd is a native binary: nodes of another architecture could not start it.
@@ -105,10 +147,8 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
                 },
               },
             },
-            tolerations: [
-              { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
-              { key: "node-role.kubernetes.io/master", operator: "Exists", effect: "NoSchedule" },
-            ],
+            tolerations: inputs.tolerations,
+            imagePullSecrets: inputs.imagePullSecret ? [{ name: inputs.imagePullSecret }] : undefined,
             containers: [
               {
                 name: "rpcapd",
@@ -121,27 +161,21 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
                   // NET_ADMIN: netfilter rules, sets and the capture device; NET_RAW: packet capture.
                   capabilities: { drop: ["ALL"], add: ["NET_ADMIN", "NET_RAW"] },
                 },
-                resources: {
-                  requests: { cpu: "100m", memory: "128Mi" },
-                  limits: { memory: "512Mi" },
+                resources: inputs.resources,
+                ports: [{ name: "metrics", containerPort: inputs.probes.port, protocol: "TCP" }],
+                readinessProbe: { ...httpProbe(inputs.probes.readinessPath), periodSeconds: 5 },
+                // A hung agent (alive, not supervising) is restarted; the heartbeat is written every second.
+                livenessProbe: {
+                  ...httpProbe(inputs.probes.livenessPath),
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                  failureThreshold: 3,
                 },
-                readinessProbe: {
-                  exec: { command: ["test", "-f", AGENT_READY_FILE] },
-                  initialDelaySeconds: 2,
-                  periodSeconds: 5,
-                },
-                volumeMounts: [
-                  // State (rpcapd.ini, member lists) and the readiness marker; the root filesystem stays read-only.
-                  { name: "tmp", mountPath: "/tmp" },
-                  // Shared with kube-proxy so our iptables calls and theirs never interleave.
-                  { name: "xtables-lock", mountPath: "/run/xtables.lock" },
-                ],
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
               },
             ],
-            volumes: [
-              { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
-              { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
-            ],
+            // State (rpcapd.ini, the ruleset) only; the root filesystem stays read-only.
+            volumes: [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }],
           },
         },
       },

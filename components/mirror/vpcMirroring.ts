@@ -5,30 +5,32 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { TargetKind } from "../contract/mirror";
-import type { MirrorTargetConfig } from "../config";
+import type { MirrorTargetArgs as MirrorTargetConfig } from "../args";
 import { MirrorReconciler } from "../reconciler/mirrorReconciler";
 import type { MirrorFilterPlan } from "./filterRules";
 
 /** Arguments of `VpcMirroring`. */
 export interface VpcMirroringArgs {
   /** EKS cluster whose nodes are mirrored. */
-  clusterName: string;
+  clusterName: pulumi.Input<string>;
+  /** VPC of the cluster: the reconciler may create sessions only for ENIs in it. */
+  vpcId: pulumi.Input<string>;
   /** Where mirrored packets go (exactly one kind set). */
   target: MirrorTargetConfig;
   /** The filter's rules and network services (see `planMirrorFilter`). */
-  filterPlan: MirrorFilterPlan;
+  filterPlan: pulumi.Input<MirrorFilterPlan>;
   /** Session number of every session (1-32766). */
-  sessionNumber: number;
+  sessionNumber: pulumi.Input<number>;
   /** Bytes to mirror per packet; absent = whole packet. */
-  packetLength?: number;
+  packetLength?: pulumi.Input<number | undefined>;
   /** VXLAN network identifier; absent = AWS picks. */
-  virtualNetworkId?: number;
+  virtualNetworkId?: pulumi.Input<number | undefined>;
   /** Instance type patterns that cannot be mirrored; absent = the built-in list. */
-  unsupportedInstanceTypes?: string[];
+  unsupportedInstanceTypes?: pulumi.Input<string[] | undefined>;
   /** EventBridge schedule of the full reconcile. */
-  reconcileSchedule: string;
+  reconcileSchedule: pulumi.Input<string>;
   /** Tags for every resource. */
-  tags: Record<string, string>;
+  tags: pulumi.Input<Record<string, string>>;
 }
 
 /** The kind of the configured target, as the reconciler needs it for source limits. */
@@ -53,7 +55,7 @@ export class VpcMirroring extends pulumi.ComponentResource {
     const target = new aws.ec2.TrafficMirrorTarget(
       `${name}-target`,
       {
-        description: `ExtraHop sensor target for EKS cluster ${args.clusterName}`,
+        description: pulumi.interpolate`ExtraHop sensor target for EKS cluster ${args.clusterName}`,
         networkInterfaceId: args.target.networkInterfaceId,
         networkLoadBalancerArn: args.target.networkLoadBalancerArn,
         gatewayLoadBalancerEndpointId: args.target.gatewayLoadBalancerEndpointId,
@@ -64,24 +66,31 @@ export class VpcMirroring extends pulumi.ComponentResource {
     const filter = new aws.ec2.TrafficMirrorFilter(
       `${name}-filter`,
       {
-        description: `EKS cluster ${args.clusterName} node ENIs: dedup ${args.filterPlan.dedup}, sensors excluded`,
-        networkServices: args.filterPlan.networkServices,
+        description: pulumi.interpolate`EKS cluster ${args.clusterName} node ENIs, sensors excluded`,
+        networkServices: pulumi.output(args.filterPlan).apply((p) => p.networkServices),
         tags: args.tags,
       },
       { parent: this },
     );
-    const rules = args.filterPlan.rules.map(
-      (rule) =>
-        new aws.ec2.TrafficMirrorFilterRule(
-          `${name}-${rule.trafficDirection}-${rule.ruleNumber}`,
-          { trafficMirrorFilterId: filter.id, ...rule },
-          { parent: this },
+    // The rule count follows the sensors and excluded ranges, known once the arguments resolve (at preview when
+    // they are plain values).
+    const rules = pulumi
+      .output(args.filterPlan)
+      .apply((plan) =>
+        plan.rules.map(
+          (rule) =>
+            new aws.ec2.TrafficMirrorFilterRule(
+              `${name}-${rule.trafficDirection}-${rule.ruleNumber}`,
+              { trafficMirrorFilterId: filter.id, ...rule },
+              { parent: this },
+            ),
         ),
-    );
+      );
     const reconciler = new MirrorReconciler(
       `${name}-reconciler`,
       {
         clusterName: args.clusterName,
+        vpcId: args.vpcId,
         filterId: filter.id,
         targetId: target.id,
         targetKind: mirrorTargetKind(args.target),

@@ -14,6 +14,8 @@ export interface EksKubeconfigInputs {
   endpoint: string;
   /** Base64 CA bundle from DescribeCluster. */
   certificateAuthorityData: string;
+  /** AWS CLI profile the token is requested with (the stack's `aws:profile`); absent = the CLI's default chain. */
+  profile?: string;
 }
 
 /** Renders a kubeconfig (YAML) that authenticates with `aws eks get-token`. */
@@ -48,6 +50,7 @@ export function eksKubeconfig(inputs: EksKubeconfigInputs): string {
               "json",
             ],
             interactiveMode: "Never",
+            ...(inputs.profile ? { env: [{ name: "AWS_PROFILE", value: inputs.profile }] } : {}),
           },
         },
       },

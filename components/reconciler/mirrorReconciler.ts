@@ -36,18 +36,20 @@ export interface MirrorReconcilerArgs {
   targetKind: TargetKind;
   /** Source ENIs the target accepts; default 10 for `network-interface` targets, unlimited otherwise. ENIs beyond it are skipped with reason `target-source-limit`. */
   targetSourceLimit?: number;
+  /** VPC of the cluster (`vpc-...`): the role may create sessions only for ENIs in it. */
+  vpcId: pulumi.Input<string>;
   /** Session number of every session, 1-32766 (the lowest matching session on an ENI wins). */
-  sessionNumber: number;
+  sessionNumber: pulumi.Input<number>;
   /** Bytes mirrored per packet (1-8500); absent = the whole packet. */
-  packetLength?: number;
+  packetLength?: pulumi.Input<number | undefined>;
   /** VXLAN network identifier (0-16777215); absent = AWS picks one per session. */
-  virtualNetworkId?: number;
+  virtualNetworkId?: pulumi.Input<number | undefined>;
   /** Instance type glob patterns that cannot be mirrored (`t2.*`); replaces the built-in list. Absent = built-in list. */
-  unsupportedInstanceTypes?: string[];
+  unsupportedInstanceTypes?: pulumi.Input<string[] | undefined>;
   /** EventBridge schedule of the healing full reconcile. Default `rate(5 minutes)`. */
-  schedule?: string;
+  schedule?: pulumi.Input<string>;
   /** Tags applied to every AWS resource of the component (not to the sessions, which carry the owner tag). */
-  tags?: Record<string, string>;
+  tags?: pulumi.Input<Record<string, string>>;
   /** Value of the `pod-packet-forwarding/owner` tag that marks the sessions this reconciler owns, e.g. `project/stack/name`. Must be unique per deployment. */
   ownerTag: string;
   /** Subscribe to CloudTrail-delivered AttachNetworkInterface/DetachNetworkInterface calls (needs a trail; harmless without). Default true. */
@@ -64,8 +66,17 @@ export interface MirrorReconcilerArgs {
   runtime?: "nodejs20.x" | "nodejs22.x" | "nodejs24.x";
 }
 
-/** Checks the arguments before any child resource exists; messages name the argument. */
-function validate(args: MirrorReconcilerArgs, parent: pulumi.Resource): void {
+/** The settings that end up in the function's environment, once known. */
+interface Settings {
+  sessionNumber: number;
+  packetLength?: number;
+  virtualNetworkId?: number;
+  unsupportedInstanceTypes?: string[];
+  schedule?: string;
+}
+
+/** Checks the arguments; messages name the argument. */
+function validate(args: MirrorReconcilerArgs & Settings, parent: pulumi.Resource): void {
   const fail = (msg: string) => {
     throw new pulumi.ResourceError(`MirrorReconciler: ${msg}`, parent);
   };
@@ -115,7 +126,26 @@ export class MirrorReconciler extends pulumi.ComponentResource {
 
   constructor(name: string, args: MirrorReconcilerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pod-packet-forwarding:index:MirrorReconciler", name, {}, opts);
-    validate(args, this);
+    const settings: pulumi.Output<Settings> = pulumi
+      .all([
+        args.sessionNumber,
+        args.packetLength,
+        args.virtualNetworkId,
+        args.unsupportedInstanceTypes,
+        args.schedule,
+      ])
+      .apply(([sessionNumber, packetLength, virtualNetworkId, unsupportedInstanceTypes, schedule]) => {
+        const known = {
+          ...args,
+          sessionNumber,
+          packetLength,
+          virtualNetworkId,
+          unsupportedInstanceTypes,
+          schedule,
+        };
+        validate(known, this);
+        return { sessionNumber, packetLength, virtualNetworkId, unsupportedInstanceTypes, schedule };
+      });
     const tags = args.tags ?? {};
     const parent = { parent: this };
 
@@ -155,8 +185,8 @@ export class MirrorReconciler extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([partition, region, accountId, args.filterId, args.targetId, logGroup.arn])
-          .apply(([p, r, a, filterId, targetId, logGroupArn]) =>
+          .all([partition, region, accountId, args.filterId, args.targetId, logGroup.arn, args.vpcId])
+          .apply(([p, r, a, filterId, targetId, logGroupArn, vpcId]) =>
             JSON.stringify(
               reconcilerPolicy({
                 partition: p,
@@ -166,6 +196,7 @@ export class MirrorReconciler extends pulumi.ComponentResource {
                 targetId,
                 owner: args.ownerTag,
                 logGroupArn,
+                vpcId,
               }),
             ),
           ),
@@ -173,26 +204,31 @@ export class MirrorReconciler extends pulumi.ComponentResource {
       parent,
     );
 
-    const variables: Record<string, pulumi.Input<string>> = {
-      CLUSTER_NAME: args.clusterName,
-      TRAFFIC_MIRROR_FILTER_ID: args.filterId,
-      TRAFFIC_MIRROR_TARGET_ID: args.targetId,
-      TRAFFIC_MIRROR_TARGET_KIND: args.targetKind,
-      SESSION_NUMBER: String(args.sessionNumber),
-      OWNER: args.ownerTag,
-    };
-    if (args.targetSourceLimit !== undefined) {
-      variables.TARGET_SOURCE_LIMIT = String(args.targetSourceLimit);
-    }
-    if (args.packetLength !== undefined) {
-      variables.PACKET_LENGTH = String(args.packetLength);
-    }
-    if (args.virtualNetworkId !== undefined) {
-      variables.VIRTUAL_NETWORK_ID = String(args.virtualNetworkId);
-    }
-    if (args.unsupportedInstanceTypes !== undefined) {
-      variables.UNSUPPORTED_INSTANCE_TYPES = JSON.stringify(args.unsupportedInstanceTypes);
-    }
+    const variables = pulumi
+      .all([args.clusterName, args.filterId, args.targetId, settings])
+      .apply(([clusterName, filterId, targetId, set]) => {
+        const v: Record<string, string> = {
+          CLUSTER_NAME: clusterName,
+          TRAFFIC_MIRROR_FILTER_ID: filterId,
+          TRAFFIC_MIRROR_TARGET_ID: targetId,
+          TRAFFIC_MIRROR_TARGET_KIND: args.targetKind,
+          SESSION_NUMBER: String(set.sessionNumber),
+          OWNER: args.ownerTag,
+        };
+        if (args.targetSourceLimit !== undefined) {
+          v.TARGET_SOURCE_LIMIT = String(args.targetSourceLimit);
+        }
+        if (set.packetLength !== undefined) {
+          v.PACKET_LENGTH = String(set.packetLength);
+        }
+        if (set.virtualNetworkId !== undefined) {
+          v.VIRTUAL_NETWORK_ID = String(set.virtualNetworkId);
+        }
+        if (set.unsupportedInstanceTypes !== undefined) {
+          v.UNSUPPORTED_INSTANCE_TYPES = JSON.stringify(set.unsupportedInstanceTypes);
+        }
+        return v;
+      });
 
     const bundle = bundleReconciler();
     const fn = new aws.lambda.Function(
@@ -216,7 +252,7 @@ export class MirrorReconciler extends pulumi.ComponentResource {
     );
 
     // Re-runs (tf.action "update") whenever the configuration or the code changes.
-    const configHash = pulumi.output(variables).apply((v) =>
+    const configHash = variables.apply((v) =>
       createHash("sha256")
         .update(
           JSON.stringify(
@@ -250,7 +286,7 @@ export class MirrorReconciler extends pulumi.ComponentResource {
       key: string;
       description: string;
       eventPattern?: string;
-      scheduleExpression?: string;
+      scheduleExpression?: pulumi.Input<string>;
     }[] = [
       {
         key: "instance-state",
@@ -269,7 +305,7 @@ export class MirrorReconciler extends pulumi.ComponentResource {
       {
         key: "schedule",
         description: "Periodic full reconcile of mirror sessions",
-        scheduleExpression: args.schedule ?? DEFAULT_RECONCILE_SCHEDULE,
+        scheduleExpression: settings.apply((v) => v.schedule ?? DEFAULT_RECONCILE_SCHEDULE),
       },
     ];
     for (const t of triggers) {

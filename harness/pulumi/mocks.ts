@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsWorld } from "../aws/world";
+import { answerAwsInvoke } from "./providerAnswers";
 
 /** A resource the program registered, with the inputs it was given and the state the mock answered. */
 export interface RecordedResource {
@@ -26,6 +27,19 @@ export interface RecordedInvoke {
   token: string;
   /** Arguments. */
   args: Record<string, unknown>;
+  /** Reference (`urn::id`) of the provider the invoke went through; absent for the default provider. */
+  provider?: string;
+}
+
+/** How the mocks answer what a real provider would compute from the account. */
+export interface MockBehaviour {
+  /**
+   * Runs the reconciler Lambda for an `aws.lambda.Invocation` (the function's recorded environment, the event
+   * input) and returns its JSON result; default: a fixed placeholder summary.
+   */
+  invokeLambda?: (env: Record<string, string>, input: string) => Promise<string>;
+  /** Outputs of an `eks:index:Cluster` component (a remote component: the mock answers for the eks provider). */
+  eksCluster?: (name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** What the mocks saw. */
@@ -141,21 +155,41 @@ function computedOutputs(
  * @param preview true to mimic `pulumi preview` (outputs the mock returns are still known)
  */
 export async function installPulumiMocks(
-  world: Pick<AwsWorld, "accountId" | "region">,
-  options: { project?: string; stack?: string; preview?: boolean } = {},
+  world: AwsWorld,
+  options: { project?: string; stack?: string; preview?: boolean; behaviour?: MockBehaviour } = {},
 ): Promise<MockRecorder> {
   const recorder: MockRecorder = { resources: [], invokes: [] };
+  const behaviour = options.behaviour ?? {};
   await pulumi.runtime.setMocks(
     {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
+      async newResource(args: pulumi.runtime.MockResourceArgs) {
         const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
         const { id, state } = computedOutputs(world, args.type, args.name, inputs);
+        if (args.type === "aws:lambda/invocation:Invocation" && behaviour.invokeLambda) {
+          const fn = recorder.resources.find(
+            (r) => r.type === "aws:lambda/function:Function" && r.state.name === inputs.functionName,
+          );
+          const env = ((fn?.inputs.environment as { variables?: Record<string, string> } | undefined)
+            ?.variables ?? {}) as Record<string, string>;
+          state.result = await behaviour.invokeLambda(env, String(inputs.input ?? "{}"));
+        }
+        if (args.type === "eks:index:Cluster" && behaviour.eksCluster) {
+          Object.assign(state, behaviour.eksCluster(args.name, inputs));
+        }
         const full = { ...inputs, ...state };
         recorder.resources.push({ type: args.type, name: args.name, inputs, state: full, id });
         return { id, state: full };
       },
       call(args: pulumi.runtime.MockCallArgs) {
-        recorder.invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
+        recorder.invokes.push({
+          token: args.token,
+          args: args.inputs as Record<string, unknown>,
+          provider: args.provider,
+        });
+        const answer = answerAwsInvoke(world, args.token, args.inputs as Record<string, unknown>);
+        if (answer) {
+          return answer;
+        }
         if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
           return {
             userName: "AWS",
@@ -190,7 +224,32 @@ export async function installPulumiMocks(
     options.stack ?? "test",
     options.preview ?? false,
   );
+  useEngineUrns();
   return recorder;
+}
+
+/**
+ * Makes the mock monitor name resources as the engine does: the parent's whole type chain joined with `$`
+ * (pulumi/pulumi sdk/go/common/resource/urn.go, `NewURN`: "qualifiedType = parentType + "$" + baseType" with the
+ * parent's qualified type), where the SDK's mock keeps only the parent's last type. Tests compare URNs of
+ * existing stacks with these.
+ */
+function useEngineUrns(): void {
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): unknown }).getMonitor() as {
+    newUrn(parent: string, type: string, name: string): string;
+  };
+  monitor.newUrn = (parent: string, type: string, name: string) => {
+    const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+  };
+}
+
+/** Every URN the mock monitor registered, in registration order. */
+export function registeredUrns(): string[] {
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): unknown }).getMonitor() as {
+    resources: Map<string, unknown>;
+  };
+  return [...monitor.resources.keys()];
 }
 
 /**

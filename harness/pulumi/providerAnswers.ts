@@ -1,0 +1,80 @@
+/**
+ * What the AWS provider's invokes answer for a fake account: the data-source shapes of pulumi-aws (the Terraform
+ * AWS provider's `aws_eks_cluster` and `aws_vpc` data sources), read from the same world the fake EC2/EKS APIs serve.
+ * Field mapping follows the provider's schema (`@pulumi/aws` `eks/getCluster.d.ts`, `ec2/getVpc.d.ts`); the
+ * not-found message follows the Terraform provider (`internal/service/eks/cluster_data_source.go`: "reading EKS
+ * Cluster (%s): couldn't find resource").
+ */
+import type { AwsWorld } from "../aws/world";
+
+/** Answers an invoke from the world, or returns undefined when the token is not one of these. */
+export function answerAwsInvoke(
+  world: AwsWorld,
+  token: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  switch (token) {
+    case "aws:eks/getCluster:getCluster":
+      return getCluster(world, String(inputs.name));
+    case "aws:ec2/getVpc:getVpc":
+      return getVpc(world, String(inputs.id));
+    default:
+      return undefined;
+  }
+}
+
+function getCluster(world: AwsWorld, name: string): Record<string, unknown> {
+  const c = world.clusters.find((x) => x.name === name);
+  if (!c) {
+    throw new Error(`reading EKS Cluster (${name}): couldn't find resource`);
+  }
+  const net = c.kubernetesNetworkConfig ?? {};
+  return {
+    id: name,
+    name,
+    arn: c.arn ?? "",
+    endpoint: c.endpoint ?? "",
+    status: c.status ?? "ACTIVE",
+    version: c.version ?? "",
+    certificateAuthorities: c.certificateAuthority?.data ? [{ data: c.certificateAuthority.data }] : [],
+    kubernetesNetworkConfigs: [
+      {
+        ipFamily: net.ipFamily ?? "ipv4",
+        serviceIpv4Cidr: net.serviceIpv4Cidr ?? "",
+        serviceIpv6Cidr: net.serviceIpv6Cidr ?? "",
+        elasticLoadBalancings: [],
+      },
+    ],
+    vpcConfig: {
+      vpcId: c.resourcesVpcConfig?.vpcId ?? "",
+      subnetIds: c.resourcesVpcConfig?.subnetIds ?? [],
+      securityGroupIds: c.resourcesVpcConfig?.securityGroupIds ?? [],
+      clusterSecurityGroupId: c.resourcesVpcConfig?.clusterSecurityGroupId ?? "",
+      endpointPrivateAccess: c.resourcesVpcConfig?.endpointPrivateAccess ?? false,
+      endpointPublicAccess: c.resourcesVpcConfig?.endpointPublicAccess ?? true,
+      publicAccessCidrs: c.resourcesVpcConfig?.publicAccessCidrs ?? [],
+    },
+    region: world.region,
+    tags: c.tags ?? {},
+  };
+}
+
+function getVpc(world: AwsWorld, id: string): Record<string, unknown> {
+  const v = world.vpcs.find((x) => x.VpcId === id);
+  if (!v) {
+    throw new Error(`no matching EC2 VPC found`);
+  }
+  return {
+    id,
+    arn: `arn:aws:ec2:${world.region}:${world.accountId}:vpc/${id}`,
+    cidrBlock: v.CidrBlock ?? "",
+    cidrBlockAssociations: (v.CidrBlockAssociationSet ?? []).map((a) => ({
+      associationId: a.AssociationId ?? "",
+      cidrBlock: a.CidrBlock ?? "",
+      state: a.CidrBlockState?.State ?? "",
+    })),
+    ownerId: v.OwnerId ?? world.accountId,
+    state: v.State ?? "available",
+    tags: Object.fromEntries((v.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+  };
+}
