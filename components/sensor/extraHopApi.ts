@@ -26,8 +26,11 @@ export function sensorBaseUrl(apiUrl: string): string {
   return apiUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
 }
 
-/** OpenSSL and Node codes that mean "the certificate could not be verified". */
-const CERTIFICATE_CODES = new Set([
+/**
+ * OpenSSL and Node codes that mean "the certificate could not be verified". An array, not a Set: the provider
+ * is serialized, and the serializer carries a Set over without its contents.
+ */
+const CERTIFICATE_CODES = [
   "SELF_SIGNED_CERT_IN_CHAIN",
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
@@ -39,7 +42,7 @@ const CERTIFICATE_CODES = new Set([
   "CERT_SIGNATURE_FAILURE",
   "CERT_REVOKED",
   "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
+];
 
 /** The sensor's own words from an error response: `error_message` of its JSON body, else the body itself. */
 function sensorWords(body: string): string {
@@ -82,7 +85,7 @@ function httpFailure(action: string, url: string, status: number, statusText: st
 /** The message for a connection or TLS failure. */
 function transportFailure(action: string, url: string, error: NodeJS.ErrnoException): string {
   const code = error.code ?? "ERROR";
-  if (CERTIFICATE_CODES.has(code)) {
+  if (CERTIFICATE_CODES.includes(code)) {
     return (
       `tls: could not verify the certificate of ${url} to ${action} (${code}: ${error.message}); give the CA ` +
       `that signed it in tls.caCertificate (PEM), the name it was issued to in tls.serverName, or set ` +

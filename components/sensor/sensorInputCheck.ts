@@ -2,7 +2,6 @@
  * Validation of the sensor resource's inputs, all problems at once, each naming the property and what is
  * allowed; runs in the provider's `check` (preview) and in the program for values known up front.
  */
-import { isIpv4Cidr } from "../contract/cidr";
 import type { RunningConfigLayout } from "./runningConfigLayout";
 
 /** One problem with an input. */
@@ -11,6 +10,29 @@ export interface SensorInputProblem {
   property: string;
   /** What is wrong and what is allowed. */
   reason: string;
+}
+
+/**
+ * True for a canonical IPv4 CIDR (dotted quad without leading zeros, prefix 0-32, no host bits): the rule of
+ * `isIpv4Cidr` in components/contract/cidr.ts, restated without ipaddr.js because this module runs inside the
+ * serialized provider, which would otherwise carry the library by value (tests/sensor check they agree).
+ */
+export function isCanonicalIpv4Cidr(value: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!match) {
+    return false;
+  }
+  const octets = match.slice(1, 5);
+  if (octets.some((o) => (o.length > 1 && o.startsWith("0")) || Number(o) > 255)) {
+    return false;
+  }
+  const prefix = Number(match[5]);
+  if (prefix > 32) {
+    return false;
+  }
+  const address = octets.reduce((acc, o) => acc * 256 + Number(o), 0);
+  const blockSize = 2 ** (32 - prefix);
+  return address % blockSize === 0;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -94,7 +116,7 @@ function checkRules(value: unknown, problems: SensorInputProblem[]): void {
         reason: `sensorPort ${JSON.stringify(port)} must be between 1 and 65535`,
       });
     }
-    if (typeof interfaceAddress !== "string" || !isIpv4Cidr(interfaceAddress)) {
+    if (typeof interfaceAddress !== "string" || !isCanonicalIpv4Cidr(interfaceAddress)) {
       problems.push({
         property: `${at}.interfaceAddress`,
         reason: `pod CIDR ${JSON.stringify(interfaceAddress)} is not an IPv4 CIDR such as 10.0.0.0/16`,
@@ -114,7 +136,7 @@ function checkDiscovery(value: unknown, problems: SensorInputProblem[]): void {
     return;
   }
   value.forEach((cidr: unknown, i) => {
-    if (typeof cidr !== "string" || !isIpv4Cidr(cidr)) {
+    if (typeof cidr !== "string" || !isCanonicalIpv4Cidr(cidr)) {
       problems.push({
         property: `remoteDiscoveryCidrs[${i}]`,
         reason: `${JSON.stringify(cidr)} is not an IPv4 CIDR such as 10.0.0.0/16`,

@@ -1,7 +1,8 @@
 /**
  * TLS material for the fake sensor, made with the openssl CLI (Debian's openssl, which ca-certificates pulls
  * in): a test CA, a server certificate it signed for `sensor.test` and 127.0.0.1, and an unrelated CA that
- * must not verify it. Made once per process in a temporary folder removed at exit; nothing is committed.
+ * must not verify it. Made once per process in a temporary folder that is removed once read; nothing is
+ * committed.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -24,7 +25,9 @@ export interface TestCertificates {
 
 let cached: TestCertificates | undefined;
 
-function openssl(args: string[], cwd: string): void {
+/** Runs one openssl command line (arguments separated by single spaces, none containing one). */
+function openssl(commandLine: string, cwd: string): void {
+  const args = commandLine.split(" ");
   try {
     execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
   } catch (error) {
@@ -33,29 +36,12 @@ function openssl(args: string[], cwd: string): void {
   }
 }
 
+const EC_KEY = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+
 function makeCa(dir: string, name: string): void {
   openssl(
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "2",
-      "-subj",
-      `/CN=pod-packet-forwarding ${name}`,
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ],
+    `req -x509 ${EC_KEY} -keyout ${name}.key -out ${name}.pem -days 2 -subj /CN=ppf-test-${name} ` +
+      "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign",
     dir,
   );
 }
@@ -66,7 +52,6 @@ export function testCertificates(): TestCertificates {
     return cached;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-sensor-tls-"));
-  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   makeCa(dir, "ca");
   makeCa(dir, "unrelated-ca");
   const serverName = "sensor.test";
@@ -74,42 +59,9 @@ export function testCertificates(): TestCertificates {
     path.join(dir, "server.ext"),
     `subjectAltName=DNS:${serverName},IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
   );
+  openssl(`req ${EC_KEY} -keyout server.key -out server.csr -subj /CN=${serverName}`, dir);
   openssl(
-    [
-      "req",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      "server.key",
-      "-out",
-      "server.csr",
-      "-subj",
-      `/CN=${serverName}`,
-    ],
-    dir,
-  );
-  openssl(
-    [
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-set_serial",
-      "2",
-      "-days",
-      "2",
-      "-extfile",
-      "server.ext",
-      "-out",
-      "server.pem",
-    ],
+    "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 -extfile server.ext -out server.pem",
     dir,
   );
   const read = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
@@ -120,5 +72,6 @@ export function testCertificates(): TestCertificates {
     serverKey: read("server.key"),
     serverName,
   };
+  fs.rmSync(dir, { recursive: true, force: true });
   return cached;
 }
