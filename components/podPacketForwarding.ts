@@ -3,10 +3,9 @@
  * discovers) the cluster networking, builds and pushes the rpcapd agent image, configures VPC Traffic Mirroring for
  * the node ENIs (EKS, optional) and deploys the agent DaemonSet.
  *
- * Nothing is half-applied: argument values known at construction are checked before any child exists
- * (`InputPropertiesError` naming each argument); values and lookups known only later (an `eks.Cluster` created in the
- * same update) are checked when they resolve, and every child's inputs wait for that check, so a failure registers
- * nothing further.
+ * Nothing is half-applied: argument values known at construction are checked before the component is even
+ * registered; the rest (lookups, values known only later, such as an `eks.Cluster` created in the same update) is
+ * checked before the first child is created. Either way one `InputPropertiesError` names every bad argument.
  */
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
@@ -23,28 +22,23 @@ import {
   type AgentManifests,
   type AgentProbes,
 } from "./agent/manifests";
-import { DEFAULTS } from "./defaults";
-import { planMirrorFilter, MirrorFilterInputError, type MirrorFilterPlan } from "./mirror/filterRules";
-import { VpcMirroring } from "./mirror/vpcMirroring";
-import {
-  configuredNetwork,
-  eksNetwork,
-  type ClusterNetwork,
-  type NetworkCheck,
-} from "./network/clusterNetwork";
-import { eksClusterFacts, lookupNamedCluster, type ApiServer } from "./network/eksLookup";
-import { eksKubeconfig } from "./network/kubeconfig";
-import { mirrorOutcome, type MirrorOutcome } from "./mirror/reconcileOutcome";
-import { sensorSteps } from "./sensorSteps";
-import {
-  argsError,
-  argsSchema,
-  checkArgs,
-  type ArgProblem,
-  type ArgsContext,
-  type ResolvedArgs,
-} from "./validation";
 import { agentBuildDirs } from "./agent/packageDirs";
+import { DEFAULTS } from "./defaults";
+import type { MirrorFilterPlan } from "./mirror/filterRules";
+import { mirrorOutcome, type MirrorOutcome } from "./mirror/reconcileOutcome";
+import { VpcMirroring } from "./mirror/vpcMirroring";
+import type { ClusterNetwork } from "./network/clusterNetwork";
+import type { ApiServer } from "./network/eksLookup";
+import { eksKubeconfig } from "./network/kubeconfig";
+import {
+  argumentValues,
+  hasKubernetesProvider,
+  knownValueProblems,
+  resolveForwarding,
+  type Resolved,
+} from "./resolve";
+import { sensorSteps } from "./sensorSteps";
+import { argsError, type ArgProblem, type ArgsContext } from "./validation";
 
 /** The type token of the component (also what other languages construct). */
 export const PodPacketForwardingType = "pod-packet-forwarding:index:PodPacketForwarding";
@@ -53,6 +47,32 @@ export const PodPacketForwardingType = "pod-packet-forwarding:index:PodPacketFor
 const AGENT_PROBES: AgentProbes = { port: 9479, livenessPath: "/healthz", readinessPath: "/readyz" };
 /** Name of the image pull secret created for a registry with credentials. */
 const PULL_SECRET_NAME = "extrahop-rpcapd-registry";
+
+/** What the constructor hands to `initialize`. */
+interface Pending {
+  name: string;
+  args: PodPacketForwardingArgs;
+  context: ArgsContext;
+  packagePath?: string;
+}
+
+/** The children and outputs `initialize` produces. */
+interface ForwardingData {
+  outputs: {
+    podCidrs: pulumi.Output<string[]>;
+    serviceCidrs: pulumi.Output<string[]>;
+    networkSources: pulumi.Output<ClusterNetwork["sources"]>;
+    agentEnvironment: pulumi.Output<Record<string, string>>;
+    agentImage: pulumi.Output<string>;
+    daemonSetNamespace: pulumi.Output<string>;
+    outcome: pulumi.Output<MirrorOutcome>;
+    sensorSteps: pulumi.Output<string[]>;
+  };
+  daemonSet: k8s.apps.v1.DaemonSet;
+  kubernetesProvider?: k8s.Provider;
+  image?: AgentImage;
+  mirroring?: VpcMirroring;
+}
 
 /** A `.dockerconfigjson` for one registry (what `kubectl create secret docker-registry` writes). */
 function dockerConfigJson(repository: string, username: string, password: string): string {
@@ -73,88 +93,25 @@ function lookedUpKubeconfig(r: Resolved, region: string): string {
   });
 }
 
-/** Everything decided once the argument values and the lookups are known. */
-interface Resolved {
-  args: ResolvedArgs;
-  network: ClusterNetwork;
-  apiServer?: ApiServer;
-  filter?: MirrorFilterPlan;
-}
-
-function isKnown(value: unknown): boolean {
-  if (pulumi.Output.isInstance(value) || value instanceof Promise || pulumi.Resource.isInstance(value)) {
-    return false;
-  }
-  if (Array.isArray(value)) {
-    return value.every(isKnown);
-  }
-  if (value && typeof value === "object") {
-    return Object.values(value).every(isKnown);
-  }
-  return true;
-}
-
-/** The arguments without the cluster (an `eks.Cluster` is a resource, not a value). */
-function valueArgs(args: PodPacketForwardingArgs): Record<string, unknown> {
-  const { cluster, ...rest } = args;
-  const values: Record<string, unknown> = Object.fromEntries(
-    Object.entries(rest).filter(([, v]) => v !== undefined),
-  );
-  if (cluster !== undefined && !(cluster instanceof eks.Cluster)) {
-    values.cluster = cluster;
-  }
-  return values;
-}
-
 /**
- * Checks the values known now. Unknown ones (Outputs) only count as present for the rules between arguments; they
- * are checked with the same schema when they resolve.
+ * The mirror target's fields. The object itself must be given (its values may be Outputs): which field is set
+ * decides the target kind, hence the reconciler's source limit.
  */
-function knownValueProblems(values: Record<string, unknown>, context: ArgsContext): ArgProblem[] {
-  const known = Object.fromEntries(Object.entries(values).filter(([, v]) => isKnown(v)));
-  const unknownKeys = Object.keys(values).filter((k) => !(k in known));
-  const mask = Object.fromEntries(
-    unknownKeys.filter((k) => k in argsSchema.shape).map((k) => [k, true as const]),
-  ) as { [K in keyof typeof argsSchema.shape]?: true };
-  const partial = argsSchema.partial(mask);
-  const result = partial.safeParse(known);
-  if (result.success) {
-    const placeholders = Object.fromEntries(unknownKeys.map((k) => [k, true]));
-    const check = checkArgs({ ...(result.data as object), ...placeholders }, context);
-    // Schema problems of placeholders are not problems; only the rules between arguments count here.
-    return check.ok
-      ? []
-      : check.problems.filter((p) => !unknownKeys.includes(p.propertyPath.split(/[.[]/)[0]));
+function targetFields(target: PodPacketForwardingArgs["mirrorTarget"]): MirrorTargetArgs {
+  if (pulumi.Output.isInstance(target) || target instanceof Promise) {
+    throw argsError([
+      {
+        propertyPath: "mirrorTarget",
+        reason:
+          "must be an object literal such as { networkLoadBalancerArn: nlb.arn } (its values may be Outputs)",
+      },
+    ]);
   }
-  const check = checkArgs(known, context);
-  return check.ok ? [] : check.problems.filter((p) => !unknownKeys.includes(p.propertyPath.split(/[.[]/)[0]));
-}
-
-function unwrap(check: NetworkCheck): ClusterNetwork {
-  if (!check.ok) {
-    throw argsError(check.problems);
-  }
-  return check.network;
-}
-
-function filterPlan(args: ResolvedArgs, network: ClusterNetwork): MirrorFilterPlan {
-  try {
-    return planMirrorFilter({
-      vpcCidrs: network.vpcCidrs,
-      sensorIps: args.sensorIps,
-      sensorPort: args.sensorPort,
-      mirrorAmazonDns: args.mirrorAmazonDns,
-    });
-  } catch (err) {
-    if (err instanceof MirrorFilterInputError) {
-      throw argsError([{ propertyPath: err.input, reason: err.message.slice(err.input.length + 2) }]);
-    }
-    throw err;
-  }
+  return (target ?? {}) as MirrorTargetArgs;
 }
 
 /** ExtraHop pod packet forwarding for one cluster. */
-export class PodPacketForwarding extends pulumi.ComponentResource {
+export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData> {
   /** Pod address ranges the agent uses (`PODNET`). */
   public readonly podCidrs: pulumi.Output<string[]>;
   /** Service ranges (`SVCNET`). */
@@ -177,72 +134,72 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
   public readonly mirrorReconcileResult: pulumi.Output<string | undefined>;
   /** What is left to configure on the sensor. */
   public readonly sensorSteps: pulumi.Output<string[]>;
-
   /** The agent DaemonSet. */
-  public readonly daemonSet: k8s.apps.v1.DaemonSet;
-  /** The Kubernetes provider the agent objects are created with (absent when one is passed in). */
-  public readonly kubernetesProvider?: k8s.Provider;
-  /** The image build and its repository (absent with a prebuilt `agentImage`). */
-  public readonly image?: AgentImage;
-  /** VPC Traffic Mirroring: target, filter and session reconciler (absent without `mirrorTarget`). */
-  public readonly mirroring?: VpcMirroring;
+  public readonly daemonSet: pulumi.Output<k8s.apps.v1.DaemonSet>;
+  /** The image build and its repository (undefined with a prebuilt `agentImage`). */
+  public readonly image: pulumi.Output<AgentImage | undefined>;
+  /** VPC Traffic Mirroring: target, filter and session reconciler (undefined without `mirrorTarget`). */
+  public readonly mirroring: pulumi.Output<VpcMirroring | undefined>;
+
+  private pending?: Pending;
 
   constructor(name: string, args: PodPacketForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(PodPacketForwardingType, name, {}, opts);
-    const children = { parent: this };
-    const cluster = args.cluster;
-    const eksComponent = cluster instanceof eks.Cluster ? cluster : undefined;
     const context: ArgsContext = {
-      eksCluster: cluster !== undefined,
-      kubernetesProvider: this.getProvider("kubernetes::Provider") !== undefined,
+      eksCluster: args.cluster !== undefined,
+      kubernetesProvider: hasKubernetesProvider(opts),
     };
-
-    // 1. Values known now: every problem at once, before any child exists.
-    const values = valueArgs(args);
-    const problems = knownValueProblems(values, context);
+    // Values known now: every problem at once, before anything is registered.
+    const problems = knownValueProblems(argumentValues(args), context);
     const packagePath =
       args.rpcapdPackage && args.agentImage === undefined
-        ? this.packageProblem(args.rpcapdPackage, problems)
+        ? packageFile(args.rpcapdPackage, problems)
         : undefined;
     if (problems.length) {
       throw argsError(problems);
     }
+    super(PodPacketForwardingType, name, {}, opts);
+    this.pending = { name, args, context, packagePath };
 
-    // 2. Everything else when it resolves; each child's inputs flow from `resolved`.
-    const eksFacts = eksComponent ? eksClusterFacts(eksComponent, children) : pulumi.output(undefined);
-    const resolved: pulumi.Output<Resolved> = pulumi.all([values, eksFacts]).apply(async ([plain, facts]) => {
-      const check = checkArgs(plain, context);
-      if (!check.ok) {
-        throw argsError(check.problems);
-      }
-      const a = check.args;
-      let network: ClusterNetwork;
-      let apiServer: ApiServer | undefined;
-      if (facts) {
-        network = unwrap(eksNetwork(facts, a));
-      } else if (a.cluster) {
-        const named = await lookupNamedCluster(a.cluster, children);
-        network = unwrap(eksNetwork(named.facts, a));
-        apiServer = named.apiServer;
-        if (!a.kubeconfig && !context.kubernetesProvider && !apiServer) {
-          throw argsError([
-            {
-              propertyPath: "cluster",
-              reason:
-                `${JSON.stringify(a.cluster)} reports no API endpoint or CA yet (is it still CREATING?); ` +
-                "wait for ACTIVE or set kubeconfig",
-            },
-          ]);
-        }
-      } else {
-        network = unwrap(await selfManagedNetwork(a));
-      }
-      return { args: a, network, apiServer, filter: a.mirrorTarget ? filterPlan(a, network) : undefined };
-    });
+    const data = pulumi.output(this.getData());
+    const out = <K extends keyof ForwardingData["outputs"]>(key: K) =>
+      data.apply((d) => d.outputs[key]) as unknown as ForwardingData["outputs"][K];
+    this.podCidrs = out("podCidrs");
+    this.serviceCidrs = out("serviceCidrs");
+    this.networkSources = out("networkSources");
+    this.agentEnvironment = out("agentEnvironment");
+    this.agentImage = out("agentImage");
+    this.daemonSetNamespace = out("daemonSetNamespace");
+    this.daemonSetName = data.apply(() => AGENT_NAME);
+    const outcome = out("outcome");
+    this.mirroredEnis = outcome.apply((o) => o.mirrored);
+    this.skippedMirrorSources = outcome.apply((o) => o.skipped);
+    this.mirrorReconcileResult = outcome.apply((o) => o.result);
+    this.sensorSteps = out("sensorSteps");
+    this.daemonSet = data.apply((d) => d.daemonSet);
+    this.image = data.apply((d) => d.image);
+    this.mirroring = data.apply((d) => d.mirroring);
+  }
+
+  /** Looks up and checks, then creates the children. Runs once the constructor has recorded its arguments. */
+  protected async initialize(): Promise<ForwardingData> {
+    // The constructor stores the arguments right after `super` returns; this runs from within `super`.
+    await Promise.resolve();
+    const { name, args, context, packagePath } = this.pending as Pending;
+    this.pending = undefined;
+    const children = { parent: this };
+    const resolved = resolveForwarding(args, context, children);
+    // Known (always during an update, and during a preview unless an input is created in the same update): any
+    // problem fails here, before the first child.
+    const internals = resolved as unknown as { isKnown: Promise<boolean>; promise(): Promise<Resolved> };
+    if (await internals.isKnown) {
+      await internals.promise();
+    }
     const settings = resolved.apply((r) => r.args);
     const network = resolved.apply((r) => r.network);
+    const eksComponent = args.cluster instanceof eks.Cluster ? args.cluster : undefined;
 
     // Kubernetes: the provider passed in, the eks.Cluster's kubeconfig, the given kubeconfig, or one built from the lookup.
+    let kubernetesProvider: k8s.Provider | undefined;
     let k8sOpts: pulumi.CustomResourceOptions = children;
     if (!context.kubernetesProvider) {
       const kubeconfig = eksComponent
@@ -250,24 +207,24 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
         : pulumi
             .all([resolved, aws.getRegionOutput({}, children).region])
             .apply(([r, region]) => r.args.kubeconfig ?? lookedUpKubeconfig(r, region));
-      this.kubernetesProvider = new k8s.Provider(
+      kubernetesProvider = new k8s.Provider(
         `${name}-k8s`,
         { kubeconfig: pulumi.secret(kubeconfig) },
         children,
       );
-      k8sOpts = { parent: this, provider: this.kubernetesProvider };
+      k8sOpts = { parent: this, provider: kubernetesProvider };
     }
 
     // The agent image.
-    const tags = pulumi
-      .all([resolved, args.tags ?? {}])
-      .apply(([, t]) => ({ "managed-by": "pod-packet-forwarding", ...(t as Record<string, string>) }));
+    const tags = settings.apply((s) => ({ "managed-by": "pod-packet-forwarding", ...s.tags }));
     const registry = settings.apply((s) => s.imageRegistry);
+    let image: AgentImage | undefined;
+    let agentImage: pulumi.Output<string>;
     if (args.agentImage !== undefined) {
-      this.agentImage = pulumi.all([resolved, args.agentImage]).apply(([, ref]) => ref);
+      agentImage = settings.apply((s) => s.agentImage as string);
     } else {
       const dirs = agentBuildDirs();
-      this.image = new AgentImage(
+      image = new AgentImage(
         `${name}-agent`,
         {
           context: stageBuildContext(dirs.agentDir, packagePath as string, dirs.stagingRoot),
@@ -284,18 +241,19 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
         },
         children,
       );
-      this.agentImage = this.image.imageRef;
+      agentImage = image.imageRef;
     }
 
     // VPC Traffic Mirroring.
+    let mirroring: VpcMirroring | undefined;
     let outcome: pulumi.Output<MirrorOutcome> = resolved.apply(() => mirrorOutcome(undefined));
     if (args.mirrorTarget !== undefined) {
-      this.mirroring = new VpcMirroring(
+      mirroring = new VpcMirroring(
         `${name}-mirror`,
         {
           clusterName: network.apply((n) => n.clusterName ?? ""),
           vpcId: network.apply((n) => n.vpcId ?? ""),
-          target: gatedTarget(args.mirrorTarget, resolved),
+          target: targetFields(args.mirrorTarget),
           filterPlan: resolved.apply((r) => r.filter as MirrorFilterPlan),
           sessionNumber: settings.apply((s) => s.mirrorSessionNumber),
           packetLength: settings.apply((s) => s.mirrorPacketLength),
@@ -306,7 +264,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
         },
         children,
       );
-      outcome = this.mirroring.reconcileResult.apply((result) => {
+      outcome = mirroring.reconcileResult.apply((result) => {
         const o = mirrorOutcome(result);
         for (const s of o.skipped) {
           pulumi.log.warn(
@@ -320,13 +278,13 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
     }
 
     // The agent.
-    const environment = pulumi.all([settings, network]).apply(([s, n]) =>
+    const environment = resolved.apply((r) =>
       agentEnvironment({
-        sensorIps: s.sensorIps,
-        sensorPort: s.sensorPort,
-        podCidrs: n.podCidrs,
-        serviceCidrs: n.serviceCidrs,
-        vpcMirroring: s.mirrorTarget !== undefined,
+        sensorIps: r.args.sensorIps,
+        sensorPort: r.args.sensorPort,
+        podCidrs: r.network.podCidrs,
+        serviceCidrs: r.network.serviceCidrs,
+        vpcMirroring: r.args.mirrorTarget !== undefined,
       }),
     );
     const createNamespace = typeof args.createNamespace === "boolean" ? args.createNamespace : true;
@@ -341,7 +299,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
       agentManifests({
         namespace: s.namespace,
         createNamespace,
-        image: this.agentImage,
+        image: agentImage,
         environment: { ...env, AGENT_NAMESPACE: s.namespace },
         excludeNodeLabel: s.excludeNodeLabel,
         architecture: s.imagePlatform === "linux/arm64" ? "arm64" : "amd64",
@@ -369,10 +327,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
     );
     const role = new k8s.rbac.v1.ClusterRole(
       `${name}-role`,
-      {
-        metadata: part((m) => m.clusterRole.metadata ?? {}),
-        rules: part((m) => m.clusterRole.rules ?? []),
-      },
+      { metadata: part((m) => m.clusterRole.metadata ?? {}), rules: part((m) => m.clusterRole.rules ?? []) },
       k8sOpts,
     );
     const binding = new k8s.rbac.v1.ClusterRoleBinding(
@@ -403,12 +358,12 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
                 ),
               ),
             },
-            { ...inNamespace, additionalSecretOutputs: ["stringData", "data"] },
+            inNamespace,
           )
         : undefined;
     // The provider awaits the rollout (every scheduled pod Ready), like `kubectl rollout status`; a node that
     // cannot start the agent fails the update.
-    this.daemonSet = new k8s.apps.v1.DaemonSet(
+    const daemonSet = new k8s.apps.v1.DaemonSet(
       `${name}-daemonset`,
       {
         metadata: part((m) => m.daemonSet.metadata ?? {}),
@@ -421,88 +376,38 @@ export class PodPacketForwarding extends pulumi.ComponentResource {
       },
     );
 
-    this.podCidrs = network.apply((n) => n.podCidrs);
-    this.serviceCidrs = network.apply((n) => n.serviceCidrs);
-    this.networkSources = network.apply((n) => n.sources);
-    this.agentEnvironment = environment.apply((e): Record<string, string> => ({ ...e }));
-    this.daemonSetNamespace = settings.apply((s) => s.namespace);
-    this.daemonSetName = pulumi.output(AGENT_NAME);
-    this.mirroredEnis = outcome.apply((o) => o.mirrored);
-    this.skippedMirrorSources = outcome.apply((o) => o.skipped);
-    this.mirrorReconcileResult = outcome.apply((o) => o.result);
-    this.sensorSteps = pulumi.all([settings, network]).apply(([s, n]) =>
-      sensorSteps({
-        sensorIps: s.sensorIps,
-        sensorPort: s.sensorPort,
-        podCidrs: n.podCidrs,
-        vpcMirroring: s.mirrorTarget !== undefined,
-      }),
-    );
-    this.registerOutputs({
-      podCidrs: this.podCidrs,
-      serviceCidrs: this.serviceCidrs,
-      networkSources: this.networkSources,
-      agentEnvironment: this.agentEnvironment,
-      agentImage: this.agentImage,
-      daemonSetNamespace: this.daemonSetNamespace,
-      daemonSetName: this.daemonSetName,
-      mirroredEnis: this.mirroredEnis,
-      skippedMirrorSources: this.skippedMirrorSources,
-      mirrorReconcileResult: this.mirrorReconcileResult,
-      sensorSteps: this.sensorSteps,
-    });
-  }
-
-  /** Checks the vendor package file now (preview), adding a problem naming `rpcapdPackage` if it is unusable. */
-  private packageProblem(rpcapdPackage: string, problems: ArgProblem[]): string | undefined {
-    try {
-      return checkRpcapdPackage(rpcapdPackage, process.cwd());
-    } catch (err) {
-      problems.push({ propertyPath: "rpcapdPackage", reason: (err as Error).message });
-      return undefined;
-    }
+    return {
+      outputs: {
+        podCidrs: network.apply((n) => n.podCidrs),
+        serviceCidrs: network.apply((n) => n.serviceCidrs),
+        networkSources: network.apply((n) => n.sources),
+        agentEnvironment: environment.apply((e): Record<string, string> => ({ ...e })),
+        agentImage,
+        daemonSetNamespace: settings.apply((s) => s.namespace),
+        outcome,
+        sensorSteps: resolved.apply((r) =>
+          sensorSteps({
+            sensorIps: r.args.sensorIps,
+            sensorPort: r.args.sensorPort,
+            podCidrs: r.network.podCidrs,
+            vpcMirroring: r.args.mirrorTarget !== undefined,
+          }),
+        ),
+      },
+      daemonSet,
+      kubernetesProvider,
+      image,
+      mirroring,
+    };
   }
 }
 
-/**
- * The mirror target's fields, each released once the arguments are checked. The object itself must be given (its
- * values may be Outputs): which field is set decides the target kind, hence the reconciler's source limit.
- */
-function gatedTarget(
-  target: PodPacketForwardingArgs["mirrorTarget"],
-  resolved: pulumi.Output<Resolved>,
-): MirrorTargetArgs {
-  if (pulumi.Output.isInstance(target) || target instanceof Promise) {
-    throw argsError([
-      {
-        propertyPath: "mirrorTarget",
-        reason:
-          "must be an object literal such as { networkLoadBalancerArn: nlb.arn } (its values may be Outputs)",
-      },
-    ]);
+/** Checks the vendor package file now (preview), adding a problem naming `rpcapdPackage` if it is unusable. */
+function packageFile(rpcapdPackage: string, problems: ArgProblem[]): string | undefined {
+  try {
+    return checkRpcapdPackage(rpcapdPackage, process.cwd());
+  } catch (err) {
+    problems.push({ propertyPath: "rpcapdPackage", reason: (err as Error).message });
+    return undefined;
   }
-  const t = (target ?? {}) as MirrorTargetArgs;
-  const gate = (v: pulumi.Input<string> | undefined) =>
-    v === undefined ? undefined : pulumi.all([resolved, v]).apply(([, x]) => x);
-  return {
-    networkInterfaceId: gate(t.networkInterfaceId),
-    networkLoadBalancerArn: gate(t.networkLoadBalancerArn),
-    gatewayLoadBalancerEndpointId: gate(t.gatewayLoadBalancerEndpointId),
-  };
-}
-
-/** Ranges of a cluster without EKS: both given, or discovered through the Kubernetes API. */
-async function selfManagedNetwork(a: ResolvedArgs): Promise<NetworkCheck> {
-  if (a.podCidrs && a.serviceCidrs) {
-    return configuredNetwork(a.podCidrs, a.serviceCidrs);
-  }
-  return {
-    ok: false,
-    problems: [
-      {
-        propertyPath: "podCidrs",
-        reason: "and serviceCidrs are required (discovery through the Kubernetes API is not available yet)",
-      },
-    ],
-  };
 }

@@ -6,7 +6,6 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError } from "../config";
 
 /** Where the vendor package lands inside the staged context (the Dockerfile's `RPCAPD_PACKAGE` build arg). */
 export const VENDOR_DIR = "vendor";
@@ -22,7 +21,7 @@ export interface StagedBuildContext {
 }
 
 /**
- * Checks that the vendor package exists and is readable, failing at preview with the config key named.
+ * Checks that the vendor package exists and is readable (at preview); the message is the reason, for `rpcapdPackage`.
  * @param packagePath value of `rpcapdPackage`, absolute or relative to `baseDir`
  * @param baseDir the project directory
  */
@@ -34,15 +33,13 @@ export function checkRpcapdPackage(packagePath: string, baseDir: string): string
     fs.accessSync(resolved, fs.constants.R_OK);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "is not readable";
-    throw new ConfigError([
-      `rpcapdPackage: ${JSON.stringify(packagePath)} ${reason} (resolved to ${resolved}); ` +
+    throw new Error(
+      `${JSON.stringify(packagePath)} ${reason} (resolved to ${resolved}); ` +
         "download the ExtraHop rpcapd .deb or Linux .tar.gz and point rpcapdPackage at it",
-    ]);
+    );
   }
   if (!stat.isFile() || stat.size === 0) {
-    throw new ConfigError([
-      `rpcapdPackage: ${JSON.stringify(packagePath)} is not a non-empty file (resolved to ${resolved})`,
-    ]);
+    throw new Error(`${JSON.stringify(packagePath)} is not a non-empty file (resolved to ${resolved})`);
   }
   return resolved;
 }

@@ -19,6 +19,8 @@ export interface RecordedResource {
   state: Record<string, unknown>;
   /** Physical id. */
   id: string;
+  /** Reference (`urn::id`) of the provider the resource was registered with, if any. */
+  provider?: string;
 }
 
 /** An invoke the program made. */
@@ -177,7 +179,14 @@ export async function installPulumiMocks(
           Object.assign(state, behaviour.eksCluster(args.name, inputs));
         }
         const full = { ...inputs, ...state };
-        recorder.resources.push({ type: args.type, name: args.name, inputs, state: full, id });
+        recorder.resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          state: full,
+          id,
+          provider: args.provider,
+        });
         return { id, state: full };
       },
       call(args: pulumi.runtime.MockCallArgs) {

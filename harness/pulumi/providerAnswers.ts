@@ -2,9 +2,17 @@
  * What the AWS provider's invokes answer for a fake account: the data-source shapes of pulumi-aws (the Terraform
  * AWS provider's `aws_eks_cluster` and `aws_vpc` data sources), read from the same world the fake EC2/EKS APIs serve.
  * Field mapping follows the provider's schema (`@pulumi/aws` `eks/getCluster.d.ts`, `ec2/getVpc.d.ts`); the
- * not-found message follows the Terraform provider (`internal/service/eks/cluster_data_source.go`: "reading EKS
- * Cluster (%s): couldn't find resource").
+ * not-found message follows the Terraform provider ("reading EKS Cluster (name): couldn't find resource", as users
+ * report it, e.g. terraform-aws-modules/terraform-aws-eks#2045), wrapped the way the engine returns a failed
+ * invoke to the program (pulumi/pulumi `pkg/resource/deploy/source_eval.go`: "invocation of %v returned an
+ * error: %w"; the Node SDK rethrows the gRPC error's `details` as the message).
  */
+
+/** A provider failure as the mock monitor must hand it to the SDK: the engine's text in `details`. */
+function invokeFailure(token: string, providerMessage: string): Error {
+  const details = `invocation of ${token} returned an error: ${providerMessage}`;
+  return Object.assign(new Error(details), { details });
+}
 import type { AwsWorld } from "../aws/world";
 
 /** Answers an invoke from the world, or returns undefined when the token is not one of these. */
@@ -26,7 +34,10 @@ export function answerAwsInvoke(
 function getCluster(world: AwsWorld, name: string): Record<string, unknown> {
   const c = world.clusters.find((x) => x.name === name);
   if (!c) {
-    throw new Error(`reading EKS Cluster (${name}): couldn't find resource`);
+    throw invokeFailure(
+      "aws:eks/getCluster:getCluster",
+      `reading EKS Cluster (${name}): couldn't find resource`,
+    );
   }
   const net = c.kubernetesNetworkConfig ?? {};
   return {
@@ -62,7 +73,7 @@ function getCluster(world: AwsWorld, name: string): Record<string, unknown> {
 function getVpc(world: AwsWorld, id: string): Record<string, unknown> {
   const v = world.vpcs.find((x) => x.VpcId === id);
   if (!v) {
-    throw new Error(`no matching EC2 VPC found`);
+    throw invokeFailure("aws:ec2/getVpc:getVpc", "no matching EC2 VPC found");
   }
   return {
     id,
