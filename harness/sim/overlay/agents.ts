@@ -1,0 +1,47 @@
+// Which agent runs on the simulated nodes: the one in this checkout (started the way the VPC simulation starts
+// it, so that a change to how the agent is launched there applies here too), or the v1 agent as it was at a given
+// commit (its shell files extracted from git into a temporary directory), for before/after figures.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { AgentRunner, REPO_ROOT, ScriptRunner } from "../cluster";
+
+/** The commit whose agent gives the "before" figures (the last v1 agent, measured in the issue). */
+export const V1_AGENT_COMMIT = "9891d36";
+
+/** An agent to run, with a label for tables. */
+export interface AgentUnderTest {
+  /** Short label: "v1@9891d36", "checkout". */
+  label: string;
+  runner: AgentRunner;
+  /** Removes whatever was extracted for it. */
+  dispose(): void;
+}
+
+/** The agent of this checkout, started as the VPC simulation starts it. */
+export function checkoutAgent(): AgentUnderTest {
+  return { label: "checkout", runner: new ScriptRunner(), dispose: () => undefined };
+}
+
+/** The shell agent (entrypoint.sh and the files it sources) as it was at `commit`, run with /bin/sh. */
+export function agentAtCommit(commit: string = V1_AGENT_COMMIT): AgentUnderTest {
+  const files = execFileSync("git", ["-C", REPO_ROOT, "ls-tree", "--name-only", `${commit}:agent/`], {
+    encoding: "utf8",
+  })
+    .split("\n")
+    .filter((f) => f.endsWith(".sh"));
+  if (!files.includes("entrypoint.sh")) {
+    throw new Error(`commit ${commit} has no agent/entrypoint.sh`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ehagent-${commit}-`));
+  for (const f of files) {
+    const text = execFileSync("git", ["-C", REPO_ROOT, "show", `${commit}:agent/${f}`], { encoding: "utf8" });
+    fs.writeFileSync(path.join(dir, f), text, { mode: 0o755 });
+  }
+  return {
+    label: `v1@${commit}`,
+    runner: new ScriptRunner(path.join(dir, "entrypoint.sh")),
+    dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
