@@ -26,7 +26,14 @@ import {
   readNodePodCidrs,
   readServiceCidrs,
 } from "./kubernetesClusterConfig";
-import { reconcileRanges, type RangeFinding, type RangeKind, type SourceReading } from "./kubernetesRanges";
+import {
+  covers,
+  reconcileRanges,
+  subtractCidrs,
+  type RangeFinding,
+  type RangeKind,
+  type SourceReading,
+} from "./kubernetesRanges";
 import {
   PROBE_CLUSTER_IPS,
   PROBE_PATH,
@@ -234,7 +241,7 @@ async function probeStep(api: KubernetesReadApi): Promise<Step> {
       const from = `API server answer to a dry-run Service with ClusterIP ${clusterIP} ("${outcome.message}")`;
       const finding: RangeFinding = { kind: "service", ranges: outcome.ranges, from, authority: 3 };
       return {
-        tried: `dry-run Service with ClusterIP ${clusterIP}: ${outcome.ranges.join(", ")}`,
+        tried: [...said, `dry-run Service with ClusterIP ${clusterIP}: ${outcome.ranges.join(", ")}`].join("; "),
         reading: { findings: [finding], summary: outcome.ranges.join(", "), notes: [] },
       };
     }
@@ -382,19 +389,37 @@ export async function discoverClusterNetwork(
   );
   const tried = steps.map((s) => s.tried);
   const problems = [...pods.problems, ...services.problems];
-  for (const [pod, svc] of overlappingPairs(pods.ranges, services.ranges)) {
-    const podFrom = pods.sources.filter((s) => s.range === pod).map((s) => s.from);
-    const svcFrom = services.sources.filter((s) => s.range === svc).map((s) => s.from);
-    problems.push(
-      `pod range ${pod} (${podFrom.join("; ")}) overlaps service range ${svc} (${svcFrom.join("; ")}); ` +
-        "the ranges must be disjoint",
+  const notes = [...steps.flatMap((s) => s.reading?.notes ?? []), ...pods.notes, ...services.notes];
+  const overlaps = overlappingPairs(pods.ranges, services.ranges);
+  const carved = subtractCidrs(pods.ranges, services.ranges);
+  if (
+    overlaps.length &&
+    !overrides.podCidrs &&
+    !overrides.serviceCidrs &&
+    covers(pods.ranges, services.ranges) &&
+    carved.length
+  ) {
+    // A pool declared wider than what is handed out (Cilium's default 10.0.0.0/8 around kubeadm's 10.96.0.0/12):
+    // no pod can hold a service address, so PODNET leaves the service range out.
+    notes.push(
+      `pod ranges ${pods.ranges.join(", ")} contain the service range ${services.ranges.join(", ")}; ` +
+        `PODNET leaves it out: ${carved.join(", ")}`,
     );
+    pods.ranges = carved;
+  } else {
+    for (const [pod, svc] of overlaps) {
+      const podFrom = pods.sources.filter((s) => s.range === pod).map((s) => s.from);
+      const svcFrom = services.sources.filter((s) => s.range === svc).map((s) => s.from);
+      problems.push(
+        `pod range ${pod} (${podFrom.join("; ")}) overlaps service range ${svc} (${svcFrom.join("; ")}); ` +
+          "the ranges must be disjoint",
+      );
+    }
   }
   if (problems.length) {
     throw new ClusterNetworkDiscoveryError(problems, tried);
   }
 
-  const notes = [...steps.flatMap((s) => s.reading?.notes ?? []), ...pods.notes, ...services.notes];
   const datapaths = steps.flatMap((s) => (s.reading?.datapath ? [s.reading.datapath] : []));
   if (datapaths.length > 1) {
     notes.push(

@@ -3,7 +3,7 @@
  * answer: the most authoritative statements win, and every statement must agree with every other (one covers the
  * other), or the discovery fails naming both.
  */
-import { collapseCidrs, intToIp, isIpv4Address, toRange } from "../contract/cidr";
+import { collapseCidrs, intToIp, isIpv4Address, rangeToCidrs, toRange } from "../contract/cidr";
 
 /** Which range a statement is about: pod addresses (`PODNET`) or the service range (`SVCNET`). */
 export type RangeKind = "pod" | "service";
@@ -77,6 +77,28 @@ export function covers(outer: string[], inner: string[]): boolean {
   const union = collapseCidrs([...outer, ...inner]);
   const base = collapseCidrs(outer);
   return union.length === base.length && union.every((c, i) => c === base[i]);
+}
+
+/** The addresses of `from` that are not in `remove`, as the fewest CIDRs. */
+export function subtractCidrs(from: string[], remove: string[]): string[] {
+  const holes = collapseCidrs(remove).map(toRange);
+  return collapseCidrs(from).flatMap((cidr) => {
+    const pieces = [toRange(cidr)];
+    for (const hole of holes) {
+      for (let i = pieces.length - 1; i >= 0; i--) {
+        const p = pieces[i];
+        if (hole.last < p.first || hole.first > p.last) {
+          continue;
+        }
+        const rest = [
+          ...(hole.first > p.first ? [{ first: p.first, last: hole.first - 1 }] : []),
+          ...(hole.last < p.last ? [{ first: hole.last + 1, last: p.last }] : []),
+        ];
+        pieces.splice(i, 1, ...rest);
+      }
+    }
+    return pieces.flatMap(rangeToCidrs);
+  });
 }
 
 /** The outcome of comparing the statements of one kind. */
