@@ -241,7 +241,9 @@ async function probeStep(api: KubernetesReadApi): Promise<Step> {
       const from = `API server answer to a dry-run Service with ClusterIP ${clusterIP} ("${outcome.message}")`;
       const finding: RangeFinding = { kind: "service", ranges: outcome.ranges, from, authority: 3 };
       return {
-        tried: [...said, `dry-run Service with ClusterIP ${clusterIP}: ${outcome.ranges.join(", ")}`].join("; "),
+        tried: [...said, `dry-run Service with ClusterIP ${clusterIP}: ${outcome.ranges.join(", ")}`].join(
+          "; ",
+        ),
         reading: { findings: [finding], summary: outcome.ranges.join(", "), notes: [] },
       };
     }
