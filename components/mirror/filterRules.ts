@@ -1,28 +1,34 @@
 /**
  * The rules of the one VPC Traffic Mirroring filter shared by every node ENI's session: pure logic, no Pulumi.
  *
- * What the rules must achieve (issue 2, section 3): the agent's own stream to the sensors is never mirrored, and a
- * packet that crosses two mirrored ENIs (egress at one, ingress at the other) reaches the sensor once, not twice.
- * AWS filter rules see only protocol, CIDRs and ports, per direction, first match wins, no match = not mirrored
- * (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-filters.html). The design and its residuals
- * are in `docs/mirroring.md`; the proof is `tests/mirror/`.
+ * The filter is **egress-only**: AWS copies a packet where it leaves a mirrored node ENI, never where it enters one.
+ * A packet between two mirrored ENIs is then copied once (at the sender), and what enters a node from a source that
+ * is not mirrored (the internet, RDS, load balancers, nodes AWS cannot mirror, branch ENIs, Fargate) is left to the
+ * agent on the receiving node, which knows the cluster's members from the Kubernetes API. The egress rules, in order:
+ * 1. reject packets to the sensors (the agent's own stream, whatever port the sensor picked for its data);
+ * 2. reject TCP and UDP packets whose source port is in the NodePort range: a node that forwards a NodePort reply
+ *    sends it a second time with the NodePort as source port, after the backend's node already copied it;
+ * 3. reject packets to the excluded CIDRs (e.g. Fargate subnets whose pods run the capture sidecar);
+ * 4. accept the rest.
+ * The agent applies the same three exclusions to what leaves its mirrored ENIs, so each packet has one place where
+ * it is copied. AWS filter semantics (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-filters.html):
+ * rules per direction, lowest number first, first match decides, no match = not mirrored, so no inbound rule = no
+ * inbound traffic mirrored. The design and its residuals are in `docs/mirroring.md`; the proof is `tests/mirror/` and
+ * the kernel simulation (`tests/agent/simulation*.test.ts`).
  */
-import {
-  cidrContains,
-  cidrsOverlap,
-  collapseCidrs,
-  intToIp,
-  isIpv4Address,
-  isIpv4Cidr,
-  toRange,
-} from "../contract/cidr";
+import { DEFAULT_NODEPORT_RANGE, FILTER_RULE_QUOTA, type IntRange } from "../contract/mirror";
+import { cidrContains, collapseCidrs, intToIp, isIpv4Address, isIpv4Cidr, toRange } from "../contract/cidr";
 
 /**
  * AWS quota "Maximum number of filter rules per filter": 10, not adjustable
- * (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-quotas.html). The table does not say "per
- * direction" (unlike the network ACL quota, which AWS calls one-way), so rules of both directions are counted together.
+ * (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-quotas.html). An egress-only filter has no
+ * inbound rules, so whether AWS counts per direction or in total makes no difference any more.
  */
-export const MIRROR_FILTER_RULE_QUOTA = 10;
+export const MIRROR_FILTER_RULE_QUOTA = FILTER_RULE_QUOTA;
+
+/** IANA protocol numbers the rules use. */
+const TCP = 6;
+const UDP = 17;
 
 /** Direction of a rule: `ingress` = packets the source ENI receives, `egress` = packets it sends. */
 export type TrafficDirection = "ingress" | "egress";
@@ -60,42 +66,14 @@ export interface MirrorFilterRuleSpec {
 /** Network services a filter can add (`aws.ec2.TrafficMirrorFilter` `networkServices`); AWS offers only Amazon DNS. */
 export type MirrorNetworkService = "amazon-dns";
 
-/**
- * How a packet that crosses two mirrored ENIs is reduced to one copy.
- * - `mirrored-end` (default): a packet with an end inside `mirroredOnlyCidrs` is copied at that end only: at the
- *   sender's egress when the source is inside (whether or not anything receives it), otherwise at the receiver's
- *   ingress when the destination is inside. Exactly once for every such packet, whatever the other end is; the one
- *   exception is a packet from a mirrored node in a shared subnet to a mirrored-only address nobody holds (0 copies),
- *   besides legs re-sent by a middlebox that keeps a mirrored-only address (NLB client IP preservation; 0 copies).
- *   Costs 3 rules per mirrored-only block.
- * - `sender`: copy everything on egress; on ingress skip sources inside `mirroredOnlyCidrs` (their sender already
- *   copied it). Exactly once between mirrored-only addresses, but node→pod packets from shared subnets twice.
- *   Costs 1 rule per block; offered for when the budget does not fit `mirrored-end`.
- * - `none`: only the sensor exclusion; every packet between two mirrored ENIs is copied twice. A baseline.
- */
-export type DedupStrategy = "mirrored-end" | "sender" | "none";
-
 /** Inputs of {@link planMirrorFilter}. All addresses are IPv4 (Traffic Mirroring here is IPv4-only). */
 export interface MirrorFilterInputs {
   /**
-   * CIDRs in which every address that sends or receives is on an ENI that has a mirror session with this filter:
-   * typically custom-networking pod subnets (e.g. `100.64.0.0/16`) or node subnets dedicated to the cluster. Packets
-   * are deduplicated by these. Declaring a CIDR that also holds unmirrored hosts (RDS, load balancer or VPC endpoint
-   * ENIs, EKS control-plane ENIs, nodes of unsupported instance types) loses their packets: see
-   * {@link findMirroredOnlyViolations}. Must lie inside `vpcCidrs` and not overlap `sharedCidrs`. Default: none.
-   */
-  mirroredOnlyCidrs?: string[];
-  /**
-   * Node and pod subnets that also hold unmirrored hosts (the Amazon VPC CNI default: pods, nodes, endpoints and
-   * databases share subnets). Not used by the rules (a shared CIDR gets no dedup rule); validated and reported so
-   * the plan can say where duplicates remain. Must not overlap `mirroredOnlyCidrs`. Default: none.
-   */
-  sharedCidrs?: string[];
-  /**
-   * The VPC's IPv4 CIDRs, primary first (the Amazon DNS server is the primary CIDR's base + 2). Required, 1 or more.
+   * The VPC's IPv4 CIDRs, primary first. Required, 1 or more. They give the Amazon DNS addresses (the primary CIDR's
+   * base + 2, and 169.254.169.253) that the `amazon-dns` network service mirrors in both directions.
    */
   vpcCidrs: string[];
-  /** ExtraHop sensor addresses (1-10): all traffic between a node and these is never mirrored, either direction. */
+  /** ExtraHop sensor addresses (1-10): packets sent to these are never mirrored. */
   sensorIps: string[];
   /**
    * The sensor's RPCAP port (1-65535). The agent's control connection goes there, but its data connection goes to a
@@ -103,30 +81,50 @@ export interface MirrorFilterInputs {
    */
   sensorPort: number;
   /**
+   * The cluster's NodePort range (kube-apiserver `--service-node-port-range`; fixed at 30000-32767 on EKS). TCP and
+   * UDP packets with a source port inside are not mirrored; the agent copies those it must. Default 30000-32767.
+   */
+  nodePortRange?: IntRange;
+  /**
+   * Destinations never mirrored (the agent's `MIRROR_EXCLUDED_CIDRS`), e.g. subnets used only by Fargate pods that run
+   * the capture sidecar, which reports what its pod receives. Each collapsed block costs one rule. Default none.
+   */
+  excludedCidrs?: string[];
+  /**
    * Adds the `amazon-dns` network service so DNS with the VPC resolver is mirrored (AWS never mirrors it otherwise).
-   * Default true: the resolver is not a mirrored ENI, so each DNS packet is copied once, at the node.
+   * With the service, AWS copies that DNS traffic in both directions whatever the rules say. Default true.
    */
   mirrorAmazonDns?: boolean;
-  /** Dedup strategy; see {@link DedupStrategy}. Default `mirrored-end`. */
-  dedup?: DedupStrategy;
-  /** Rule budget counted over both directions. Default {@link MIRROR_FILTER_RULE_QUOTA} (10); may only be lowered. */
+  /** Rule budget. Default {@link MIRROR_FILTER_RULE_QUOTA} (10); may only be lowered. */
   ruleQuota?: number;
+  /**
+   * @deprecated Ignored. With an egress-only filter no CIDR declaration is needed to avoid double copies: every
+   * packet is copied once where it leaves a mirrored ENI, wherever its ends live. A non-empty value adds a warning to
+   * the plan. Remove it from the configuration.
+   */
+  mirroredOnlyCidrs?: string[];
 }
 
 /** The computed filter: what the Pulumi component creates. */
 export interface MirrorFilterPlan {
-  /** Rules, egress first then ingress, each direction by ascending rule number. */
+  /** Rules, all egress, by ascending rule number. */
   rules: MirrorFilterRuleSpec[];
   /** Value for `aws.ec2.TrafficMirrorFilter` `networkServices`. */
   networkServices: MirrorNetworkService[];
   /** The sensor addresses as the exact covering CIDR blocks used in the rules (`/32`s merged only when adjacent). */
   sensorBlocks: string[];
-  /** `mirroredOnlyCidrs` collapsed to the blocks used in the rules. */
-  mirroredOnlyBlocks: string[];
-  /** The strategy used. */
-  dedup: DedupStrategy;
-  /** Rules used / budget, e.g. `7/10`. */
+  /** `excludedCidrs` collapsed to the blocks used in the rules. */
+  excludedBlocks: string[];
+  /** The NodePort range whose source ports are not mirrored. */
+  nodePortRange: IntRange;
+  /** Amazon DNS addresses the network service covers (empty when the service is off). */
+  amazonDnsAddresses: string[];
+  /** How double copies are avoided: only egress is mirrored. */
+  dedup: "egress-only";
+  /** Rules used / budget, e.g. `4/10`. */
   budget: string;
+  /** Messages for the person deploying (deprecated inputs); empty when there is nothing to say. */
+  warnings: string[];
 }
 
 /** Bad filter input: names the input, the value and what is allowed. */
@@ -142,6 +140,8 @@ export class MirrorFilterInputError extends Error {
 
 const ANY = "0.0.0.0/0";
 const RULE_STEP = 100;
+/** The link-local address of the Amazon DNS server, valid in every VPC. */
+const LINK_LOCAL_AMAZON_DNS = "169.254.169.253";
 
 function checkCidrs(name: string, values: unknown, required: boolean): string[] {
   if (values === undefined && !required) {
@@ -150,25 +150,18 @@ function checkCidrs(name: string, values: unknown, required: boolean): string[] 
   if (!Array.isArray(values) || (required && values.length === 0)) {
     throw new MirrorFilterInputError(
       name,
-      `${JSON.stringify(values)} is not allowed: expected a non-empty list of IPv4 CIDRs`,
+      `${JSON.stringify(values)} is not allowed: expected a ${required ? "non-empty " : ""}list of IPv4 CIDRs`,
     );
   }
   values.forEach((v, i) => {
     if (typeof v !== "string" || !isIpv4Cidr(v)) {
       throw new MirrorFilterInputError(
         `${name}[${i}]`,
-        `${JSON.stringify(v)} is not an IPv4 CIDR (expected network/prefix with host bits zero, e.g. 100.64.0.0/16)`,
+        `${JSON.stringify(v)} is not an IPv4 CIDR (expected network/prefix with host bits zero, e.g. 10.0.64.0/20)`,
       );
     }
   });
   return values as string[];
-}
-
-function coveredBy(cidr: string, cover: string[]): boolean {
-  // A CIDR lies inside a union when subtracting the union leaves nothing: collapse(cover + cidr) == collapse(cover).
-  const before = collapseCidrs(cover);
-  const after = collapseCidrs([...cover, cidr]);
-  return before.length === after.length && before.every((c, i) => c === after[i]);
 }
 
 /** The Amazon DNS server of a VPC: the primary CIDR's base address plus two. */
@@ -177,20 +170,36 @@ export function amazonDnsAddress(primaryVpcCidr: string): string {
 }
 
 interface ValidInputs {
-  mirroredOnly: string[];
-  shared: string[];
   vpc: string[];
   sensorIps: string[];
   sensorPort: number;
+  nodePortRange: IntRange;
+  excluded: string[];
   mirrorAmazonDns: boolean;
-  dedup: DedupStrategy;
   quota: number;
+  mirroredOnly: string[];
+}
+
+function checkPortRange(value: unknown): IntRange {
+  if (value === undefined) {
+    return DEFAULT_NODEPORT_RANGE;
+  }
+  const r = value as Partial<IntRange>;
+  const port = (p: unknown): p is number =>
+    Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+  if (typeof value !== "object" || value === null || !port(r.min) || !port(r.max) || r.min > r.max) {
+    throw new MirrorFilterInputError(
+      "nodePortRange",
+      `${JSON.stringify(value)} is not allowed: expected {min, max} with 1 <= min <= max <= 65535 (EKS: 30000-32767)`,
+    );
+  }
+  return { min: r.min, max: r.max };
 }
 
 function validate(inputs: MirrorFilterInputs): ValidInputs {
   const vpc = checkCidrs("vpcCidrs", inputs.vpcCidrs, true);
+  const excluded = checkCidrs("excludedCidrs", inputs.excludedCidrs, false);
   const mirroredOnly = checkCidrs("mirroredOnlyCidrs", inputs.mirroredOnlyCidrs, false);
-  const shared = checkCidrs("sharedCidrs", inputs.sharedCidrs, false);
 
   const sensorIps = inputs.sensorIps;
   if (!Array.isArray(sensorIps) || sensorIps.length < 1 || sensorIps.length > 10) {
@@ -214,156 +223,108 @@ function validate(inputs: MirrorFilterInputs): ValidInputs {
       `${JSON.stringify(port)} is not allowed: an integer 1-65535`,
     );
   }
-  const dedup = inputs.dedup ?? "mirrored-end";
-  if (!["mirrored-end", "sender", "none"].includes(dedup)) {
-    throw new MirrorFilterInputError(
-      "dedup",
-      `${JSON.stringify(dedup)} is not allowed: mirrored-end, sender or none`,
-    );
-  }
   const quota = inputs.ruleQuota ?? MIRROR_FILTER_RULE_QUOTA;
-  if (!Number.isInteger(quota) || quota < 2 || quota > MIRROR_FILTER_RULE_QUOTA) {
+  if (!Number.isInteger(quota) || quota < 4 || quota > MIRROR_FILTER_RULE_QUOTA) {
     throw new MirrorFilterInputError(
       "ruleQuota",
-      `${JSON.stringify(quota)} is not allowed: an integer 2-${MIRROR_FILTER_RULE_QUOTA} (AWS allows ${MIRROR_FILTER_RULE_QUOTA} rules per filter)`,
+      `${JSON.stringify(quota)} is not allowed: an integer 4-${MIRROR_FILTER_RULE_QUOTA} (AWS allows ${MIRROR_FILTER_RULE_QUOTA} rules per filter; the smallest filter has 4)`,
     );
   }
-
-  mirroredOnly.forEach((c, i) => {
-    if (!coveredBy(c, vpc)) {
-      throw new MirrorFilterInputError(
-        `mirroredOnlyCidrs[${i}]`,
-        `${c} is not inside the VPC (${vpc.join(", ")}): only VPC addresses can be on mirrored ENIs`,
-      );
-    }
-    shared.forEach((s, j) => {
-      if (cidrsOverlap(c, s)) {
-        throw new MirrorFilterInputError(
-          `mirroredOnlyCidrs[${i}]`,
-          `${c} overlaps sharedCidrs[${j}] ${s}: a range either holds only mirrored ENIs or is shared, not both`,
-        );
-      }
-    });
-  });
-
   return {
-    mirroredOnly,
-    shared,
     vpc,
     sensorIps,
     sensorPort: port,
+    nodePortRange: checkPortRange(inputs.nodePortRange),
+    excluded,
     mirrorAmazonDns: inputs.mirrorAmazonDns ?? true,
-    dedup,
     quota,
+    mirroredOnly,
   };
 }
 
-/** Rules needed for `sensorBlocks` and `mirroredOnlyBlocks` sensor/dedup blocks under a strategy. */
-export function rulesNeeded(dedup: DedupStrategy, sensorBlocks: number, mirroredOnlyBlocks: number): number {
-  const perBlock = dedup === "mirrored-end" ? 3 : dedup === "sender" ? 1 : 0;
-  return 2 * sensorBlocks + perBlock * mirroredOnlyBlocks + 2;
+/**
+ * Rules needed for `sensorBlocks` sensor blocks and `excludedBlocks` excluded blocks: one reject per block, two
+ * NodePort rejects (TCP, UDP) and the accept-all.
+ */
+export function rulesNeeded(sensorBlocks: number, excludedBlocks: number): number {
+  return sensorBlocks + 2 + excludedBlocks + 1;
 }
 
 /**
- * Computes the filter rules and network services.
+ * Computes the filter rules and network services. Egress only, in this order (rule numbers step by 100 so a person
+ * can insert a rule by hand): reject to each sensor block; reject TCP, then UDP, with a source port in the NodePort
+ * range; reject to each excluded block; accept all. No inbound rules: nothing received is mirrored (except Amazon DNS
+ * through the network service).
  *
- * Rules (k sensor blocks S, m mirrored-only blocks M), `mirrored-end`:
- * - egress: reject dst S (k); accept src M (m); reject dst M (m); accept all.
- * - ingress: reject src S (k); reject src M (m); accept all.
- * Total 2k + 3m + 2 (`sender`: egress reject S, accept all; ingress reject S, reject src M, accept all = 2k + m + 2).
- *
- * @throws MirrorFilterInputError naming the input when a value is malformed, contradictory, or the rules do not fit
- *   the quota.
+ * @throws MirrorFilterInputError naming the input when a value is malformed or the rules do not fit the quota.
  */
 export function planMirrorFilter(inputs: MirrorFilterInputs): MirrorFilterPlan {
   const v = validate(inputs);
   const sensorBlocks = collapseCidrs(v.sensorIps.map((ip) => `${ip}/32`));
-  const mirroredOnlyBlocks = v.dedup === "none" ? [] : collapseCidrs(v.mirroredOnly);
-  const needed = rulesNeeded(v.dedup, sensorBlocks.length, mirroredOnlyBlocks.length);
+  const excludedBlocks = collapseCidrs(v.excluded);
+  const needed = rulesNeeded(sensorBlocks.length, excludedBlocks.length);
   if (needed > v.quota) {
-    const sensorCost = 2 * sensorBlocks.length;
-    const perBlock = v.dedup === "mirrored-end" ? 3 : 1;
-    const input = sensorCost + 2 > v.quota ? "sensorIps" : "mirroredOnlyCidrs";
-    const value = input === "sensorIps" ? v.sensorIps.join(", ") : v.mirroredOnly.join(", ");
+    const input = rulesNeeded(sensorBlocks.length, 0) > v.quota ? "sensorIps" : "excludedCidrs";
+    const value = input === "sensorIps" ? v.sensorIps.join(", ") : v.excluded.join(", ");
     throw new MirrorFilterInputError(
       input,
-      `${value} needs ${needed} filter rules, over the budget of ${v.quota} (AWS: ${MIRROR_FILTER_RULE_QUOTA} rules per filter, ` +
-        `both directions). Sensors cost 2 rules per block (${sensorBlocks.length} block(s): ${sensorBlocks.join(", ")}; ` +
-        `addresses merge into one block only when adjacent and aligned, so nothing else is excluded), each mirrored-only ` +
-        `block costs ${perBlock} with dedup "${v.dedup}" (${mirroredOnlyBlocks.length} block(s): ${mirroredOnlyBlocks.join(", ") || "none"}), ` +
-        `plus 2 catch-all rules. Allowed: 2 x sensor blocks + ${perBlock} x mirrored-only blocks + 2 <= ${v.quota}. ` +
-        `Use fewer or adjacent sensor addresses, declare fewer/wider mirrored-only CIDRs, or dedup "sender" (1 rule per block).`,
+      `${value} needs ${needed} filter rules, over the budget of ${v.quota} (AWS: ${MIRROR_FILTER_RULE_QUOTA} rules per filter). ` +
+        `Each sensor block costs 1 rule (${sensorBlocks.length} block(s): ${sensorBlocks.join(", ")}; addresses merge into one ` +
+        `block only when adjacent and aligned, so nothing else is excluded), each excluded block 1 (${excludedBlocks.length} ` +
+        `block(s): ${excludedBlocks.join(", ") || "none"}), plus 2 NodePort rules and the accept-all. ` +
+        `Allowed: sensor blocks + excluded blocks + 3 <= ${v.quota}. Use fewer or adjacent sensor addresses, or fewer/wider excluded CIDRs.`,
     );
   }
 
-  const egress: Omit<MirrorFilterRuleSpec, "ruleNumber" | "trafficDirection">[] = [];
-  const ingress: Omit<MirrorFilterRuleSpec, "ruleNumber" | "trafficDirection">[] = [];
-  const streamNote = `agent stream (TCP ${v.sensorPort} control + sensor-chosen data port) and all other sensor traffic`;
-  for (const s of sensorBlocks) {
-    egress.push({
-      ruleAction: "reject",
+  const range = { fromPort: v.nodePortRange.min, toPort: v.nodePortRange.max };
+  const span = `${range.fromPort}-${range.toPort}`;
+  const rules: Omit<MirrorFilterRuleSpec, "ruleNumber" | "trafficDirection">[] = [
+    ...sensorBlocks.map((s) => ({
+      ruleAction: "reject" as const,
       sourceCidrBlock: ANY,
       destinationCidrBlock: s,
-      description: `never mirror ${streamNote} to ${s}`,
-    });
-    ingress.push({
-      ruleAction: "reject",
-      sourceCidrBlock: s,
+      description: `never mirror what is sent to sensor ${s}: the agent stream (TCP ${v.sensorPort} control + sensor-chosen data port) and all other traffic`,
+    })),
+    ...[TCP, UDP].map((protocol) => ({
+      ruleAction: "reject" as const,
+      protocol,
+      sourceCidrBlock: ANY,
       destinationCidrBlock: ANY,
-      description: `never mirror ${streamNote} from ${s}`,
-    });
-  }
-  if (v.dedup === "mirrored-end") {
-    for (const m of mirroredOnlyBlocks) {
-      egress.push({
-        ruleAction: "accept",
-        sourceCidrBlock: m,
-        destinationCidrBlock: ANY,
-        description: `dedup: from ${m} (all ENIs mirrored) is copied here, at the sender`,
-      });
-    }
-    for (const m of mirroredOnlyBlocks) {
-      egress.push({
-        ruleAction: "reject",
-        sourceCidrBlock: ANY,
-        destinationCidrBlock: m,
-        description: `dedup: to ${m} (all ENIs mirrored) from elsewhere is copied at the receiver`,
-      });
-    }
-  }
-  if (v.dedup !== "none") {
-    for (const m of mirroredOnlyBlocks) {
-      ingress.push({
-        ruleAction: "reject",
-        sourceCidrBlock: m,
-        destinationCidrBlock: ANY,
-        description: `dedup: from ${m} (all ENIs mirrored) was copied at the sender`,
-      });
-    }
-  }
-  egress.push({
-    ruleAction: "accept",
-    sourceCidrBlock: ANY,
-    destinationCidrBlock: ANY,
-    description: "mirror everything else sent",
-  });
-  ingress.push({
-    ruleAction: "accept",
-    sourceCidrBlock: ANY,
-    destinationCidrBlock: ANY,
-    description: "mirror everything else received",
-  });
+      sourcePortRange: range,
+      description: `${protocol === TCP ? "TCP" : "UDP"} from a NodePort (${span}): a forwarded NodePort reply was copied where the backend sent it; the agent copies the others`,
+    })),
+    ...excludedBlocks.map((e) => ({
+      ruleAction: "reject" as const,
+      sourceCidrBlock: ANY,
+      destinationCidrBlock: e,
+      description: `never mirror what is sent to ${e} (excluded: its receivers report it, or the agent does)`,
+    })),
+    {
+      ruleAction: "accept",
+      sourceCidrBlock: ANY,
+      destinationCidrBlock: ANY,
+      description: "mirror everything else a node ENI sends (nothing received is mirrored)",
+    },
+  ];
 
-  const numbered = (list: typeof egress, trafficDirection: TrafficDirection): MirrorFilterRuleSpec[] =>
-    list.map((r, i) => ({ ruleNumber: (i + 1) * RULE_STEP, trafficDirection, ...r }));
-  const rules = [...numbered(egress, "egress"), ...numbered(ingress, "ingress")];
+  const warnings: string[] = [];
+  if (v.mirroredOnly.length > 0) {
+    warnings.push(
+      `mirroredOnlyCidrs (${v.mirroredOnly.join(", ")}) is deprecated and ignored: the filter mirrors each packet once, ` +
+        "where it leaves a mirrored node ENI, and the agent covers what enters from elsewhere, so no CIDR needs declaring. " +
+        "Remove it from the configuration.",
+    );
+  }
   return {
-    rules,
+    rules: rules.map((r, i) => ({ ruleNumber: (i + 1) * RULE_STEP, trafficDirection: "egress", ...r })),
     networkServices: v.mirrorAmazonDns ? ["amazon-dns"] : [],
     sensorBlocks,
-    mirroredOnlyBlocks,
-    dedup: v.dedup,
+    excludedBlocks,
+    nodePortRange: v.nodePortRange,
+    amazonDnsAddresses: v.mirrorAmazonDns ? [amazonDnsAddress(v.vpc[0]), LINK_LOCAL_AMAZON_DNS] : [],
+    dedup: "egress-only",
     budget: `${rules.length}/${v.quota}`,
+    warnings,
   };
 }
 
@@ -378,9 +339,10 @@ export interface MirroredOnlyViolation {
 }
 
 /**
- * Cross-checks the mirrored-only declaration against what is known to hold addresses (e.g. DescribeNetworkInterfaces
- * of the VPC): every address inside a mirrored-only CIDR must be on a mirrored ENI, or its packets are lost (see
- * docs/mirroring.md). The component can warn or fail with the result.
+ * @deprecated `mirroredOnlyCidrs` no longer shapes the filter (see {@link MirrorFilterInputs.mirroredOnlyCidrs}), so
+ * an unmirrored holder inside one loses nothing. Kept until the program stops calling it.
+ *
+ * Lists every unmirrored holder of an address inside one of `mirroredOnlyCidrs`.
  * @param mirroredOnlyCidrs the declared CIDRs
  * @param holders every known address holder with whether its ENI has a session with this filter
  */

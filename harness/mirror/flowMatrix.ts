@@ -1,97 +1,169 @@
 /**
- * The flow matrix: how many copies of each packet reach the sensor, given which ENIs are mirrored, the filter rules
- * evaluated at every ENI the packet crosses (egress at the sender's, ingress at the receiver's), and the agent in
- * `VPC_MIRRORING=true` mode (it forwards exactly the packets that cross no node ENI). Data, not assertions: the tests
- * assert the counts, `docs/mirroring.md` prints the tables (`renderFlowMatrixMarkdown`).
+ * The flow matrix: how many copies of each packet reach the sensor, summing AWS mirroring (the filter evaluated at
+ * every node ENI the packet leaves or enters, with AWS's rule semantics), the node agents (the v2 rule, modelled in
+ * `agentModel.ts`) and the Fargate sidecars. A packet is followed through every leg it takes: a node that forwards
+ * it (NodePort, after DNAT and SNAT) or a load balancer that keeps the client address does not make a new packet,
+ * so the copies of all legs are summed and must be 1. Data, not assertions: the tests assert the counts,
+ * `docs/mirroring.md` prints the tables (`renderFlowMatrixMarkdown`). The kernel simulation proves the same on a
+ * real kernel for everything it can build.
  */
-import {
-  DedupStrategy,
-  MirrorFilterInputs,
-  MirrorFilterPlan,
-  amazonDnsAddress,
-  planMirrorFilter,
-} from "../../components/mirror/filterRules";
+import { MirrorFilterPlan, planMirrorFilter } from "../../components/mirror/filterRules";
+import { AgentSettings, FlowNode, Member, nodeAgentCopies, sidecarCopies } from "./agentModel";
 import { MirrorPacket, PROTO, evaluateMirror } from "./ruleEvaluator";
 
-/** An ENI a packet can cross. Only node ENIs are ever mirror sources here. */
+export type { FlowNode } from "./agentModel";
+
+/** A node interface a packet can cross: an ENI of type `interface`, or a branch ENI's VLAN sub-interface. */
 export interface FlowEni {
-  /** Short name for the tables, e.g. `nodeA/eth1`. */
+  /** Short name for the tables, e.g. `nodeA/eth0`. */
   name: string;
-  /** True when the ENI has a mirror session with the filter. */
-  mirrored: boolean;
+  /** The node it belongs to. */
+  node: FlowNode;
+  /** Branch ENIs (security groups for pods) cannot be mirror sources. */
+  kind: "interface" | "branch";
 }
 
-/** One packet on the wire, between two points of a flow. */
-export interface WirePacket extends MirrorPacket {
+/** One leg of a packet: the headers it has on the wire between two hops, and where it crosses node interfaces. */
+export interface Leg {
+  /** The packet as it is on the wire on this leg. */
+  wire: MirrorPacket;
+  /** The node interface it leaves by (its node's agent decides at postrouting; AWS evaluates egress). */
+  out?: FlowEni;
+  /** The node interface it enters by (AWS evaluates ingress; the node's agent decides unless it forwards). */
+  in?: FlowEni;
+  /** The addresses the leaving node's hook sees (after DNAT, before SNAT) when its NAT changes them. */
+  hook?: { src: string; dst: string };
+  /**
+   * The leaving node received it through an uplink (a forward): the source it had then and the interface. Absent:
+   * the leaving node or one of its pods sent it.
+   */
+  forwardedFrom?: { source: string; via: FlowEni };
+  /** The receiving node forwards it (its decision belongs to the next leg). */
+  forwards?: boolean;
+  /** Ports of the whole datagram when the wire carries a non-first fragment (what the hooks saw). */
+  datagramPorts?: { srcPort: number; dstPort: number };
+  /** Same-node traffic: never crosses an interface of this node. */
+  local?: FlowNode;
+}
+
+/** A packet followed from its sender to its receiver. */
+export interface FlowPacket {
   /** What it is, e.g. `podA -> podB:8080`. */
   label: string;
-  /** The node ENI it leaves by, if any (evaluated as egress when mirrored). */
-  egressAt?: FlowEni;
-  /** The node ENI it enters by, if any (evaluated as ingress when mirrored). */
-  ingressAt?: FlowEni;
-  /** Set when the packet crosses no node ENI (same-node traffic): whether the node runs the agent. */
-  localOnNode?: { agentRunning: boolean };
+  /** Its legs, in order. */
+  legs: Leg[];
 }
 
 /** What the design intends for a packet: one copy, or none (traffic with the sensors). */
 export type Intent = "once" | "never";
 
-/** A flow class: the packets one exchange puts on the wire and the exact copies expected for each. */
+/** A flow class: its packets and the exact copies expected for each, per mode. */
 export interface FlowRow {
   /** Flow class, e.g. `pod<->pod, cross-node`. */
   flowClass: string;
   /** The packets. */
-  packets: WirePacket[];
-  /** Copies the sensor receives for each packet, in order (the documented result, asserted by the tests). */
-  expected: number[];
+  packets: FlowPacket[];
+  /** Copies expected per packet with `VPC_MIRRORING=false` (no sessions, the agents alone) and `true`. */
+  expected: { false: number[]; true: number[] };
   /** Intended copies for every packet of the row. */
   intent: Intent;
-  /** Why the count is what it is. */
+  /** Why the count is what it is; `RESIDUAL` marks a deviation from the intent. */
   why: string;
-  /**
-   * Set when the row shows a degraded state (a declaration violated, a node without a session yet, an excluded node)
-   * rather than the steady state the rules are designed for.
-   */
-  degraded?: string;
+  /** Set when the row shows a transition (a node joining, a session late), not the steady state. */
+  transition?: string;
 }
 
 /** A cluster layout with its filter inputs and flow classes. */
 export interface FlowScenario {
-  /** Short id, e.g. `custom-networking`. */
+  /** Short id, e.g. `vpc-cni`. */
   id: string;
   /** One sentence on the layout. */
   description: string;
-  /** Filter inputs for this layout. */
-  inputs: MirrorFilterInputs;
+  /** The filter's inputs for this layout. */
+  inputs: Parameters<typeof planMirrorFilter>[0];
+  /** The sidecars' FARGATE_CIDRS. */
+  fargateCidrs: string[];
+  /** Every address the API knows. */
+  members: Member[];
   /** The flow classes. */
   rows: FlowRow[];
 }
 
 /** Copies of one packet, by origin. */
 export interface Copies {
-  /** Mirror copies (egress + ingress). */
+  /** AWS mirroring copies. */
   mirror: number;
-  /** Agent copies. */
+  /** Node agent copies. */
   agent: number;
+  /** Fargate sidecar copies. */
+  sidecar: number;
   /** Sum. */
   total: number;
 }
 
-/** Verdict on a packet's count against its intent. */
+/** Verdict on a count against the intent. */
 export type Verdict = "exactly once" | "duplicate" | "gap" | "excluded by design";
 
-/** Copies the sensor receives for `packet` under `plan`. */
-export function copiesDelivered(plan: MirrorFilterPlan, packet: WirePacket, vpcCidrs: string[]): Copies {
-  const ctx = { amazonDnsIps: [amazonDnsAddress(vpcCidrs[0]), "169.254.169.253"] };
+const awsMirrors = (e: FlowEni | undefined): boolean =>
+  e !== undefined && e.kind === "interface" && e.node.sessions;
+const agentCountsMirrored = (e: FlowEni): boolean => e.kind === "interface" && e.node.mirrorCovered;
+
+/** Copies the sensor receives for `packet`: AWS (only when `vpcMirroring`), node agents and sidecars. */
+export function copiesDelivered(
+  plan: MirrorFilterPlan,
+  packet: FlowPacket,
+  members: Member[],
+  settings: AgentSettings,
+): Copies {
+  const ctx = { amazonDnsIps: plan.amazonDnsAddresses };
   let mirror = 0;
-  if (packet.egressAt?.mirrored && evaluateMirror(plan, packet, "egress", ctx).mirrored) {
-    mirror += 1;
+  let agent = 0;
+  let sidecar = 0;
+  for (const leg of packet.legs) {
+    if (settings.vpcMirroring) {
+      for (const [eni, dir] of [
+        [leg.out, "egress"],
+        [leg.in, "ingress"],
+      ] as const) {
+        if (awsMirrors(eni) && evaluateMirror(plan, leg.wire, dir, ctx).mirrored) {
+          mirror += 1;
+        }
+      }
+    }
+    const hook = { ...leg.wire, ...(leg.hook ?? {}) };
+    if (leg.local) {
+      agent += leg.local.agent
+        ? nodeAgentCopies(hook, { via: "local" }, { via: "local" }, members, settings)
+        : 0;
+    }
+    if (leg.out?.node.agent) {
+      const arrival = leg.forwardedFrom
+        ? {
+            via: "uplink" as const,
+            source: leg.forwardedFrom.source,
+            eniMirrored: agentCountsMirrored(leg.forwardedFrom.via),
+          }
+        : { via: "local" as const };
+      const wire = { ...leg.wire, ...(leg.datagramPorts ?? {}) };
+      agent += nodeAgentCopies(
+        hook,
+        arrival,
+        { via: "uplink", mirrored: agentCountsMirrored(leg.out), wire },
+        members,
+        settings,
+      );
+    }
+    if (leg.in?.node.agent && !leg.forwards) {
+      const arrival = {
+        via: "uplink" as const,
+        source: leg.wire.src,
+        eniMirrored: agentCountsMirrored(leg.in),
+      };
+      agent += nodeAgentCopies(leg.wire, arrival, { via: "local" }, members, settings);
+    }
+    sidecar += sidecarCopies(leg.wire.src, leg.wire.dst, members, settings);
   }
-  if (packet.ingressAt?.mirrored && evaluateMirror(plan, packet, "ingress", ctx).mirrored) {
-    mirror += 1;
-  }
-  const agent = packet.localOnNode?.agentRunning ? 1 : 0;
-  return { mirror, agent, total: mirror + agent };
+  return { mirror, agent, sidecar, total: mirror + agent + sidecar };
 }
 
 /** The verdict for a count. */
@@ -105,12 +177,12 @@ export function verdict(count: number, intent: Intent): Verdict {
   return count === 1 ? "exactly once" : "gap";
 }
 
-/** One evaluated packet of a scenario. */
+/** One evaluated packet of a scenario in one mode. */
 export interface MatrixCell {
   /** Flow class. */
   flowClass: string;
   /** The packet. */
-  packet: WirePacket;
+  packet: FlowPacket;
   /** Copies delivered. */
   copies: Copies;
   /** Documented expectation. */
@@ -119,27 +191,28 @@ export interface MatrixCell {
   verdict: Verdict;
   /** Row explanation. */
   why: string;
-  /** The row's degraded condition, if any. */
-  degraded?: string;
+  /** The row's transition, if any. */
+  transition?: string;
 }
 
-/** Evaluates every packet of a scenario, optionally under another dedup strategy (for the comparison). */
+/** Evaluates every packet of a scenario in one agent mode. */
 export function runScenario(
   scenario: FlowScenario,
-  dedup?: DedupStrategy,
+  vpcMirroring: boolean,
 ): { plan: MirrorFilterPlan; cells: MatrixCell[] } {
-  const plan = planMirrorFilter({ ...scenario.inputs, ...(dedup ? { dedup } : {}) });
+  const plan = planMirrorFilter(scenario.inputs);
+  const settings: AgentSettings = { vpcMirroring, plan, fargateCidrs: scenario.fargateCidrs };
   const cells = scenario.rows.flatMap((row) =>
     row.packets.map((packet, i) => {
-      const copies = copiesDelivered(plan, packet, scenario.inputs.vpcCidrs);
+      const copies = copiesDelivered(plan, packet, scenario.members, settings);
       return {
         flowClass: row.flowClass,
         packet,
         copies,
-        expected: row.expected[i],
+        expected: row.expected[vpcMirroring ? "true" : "false"][i],
         verdict: verdict(copies.total, row.intent),
         why: row.why,
-        ...(row.degraded ? { degraded: row.degraded } : {}),
+        ...(row.transition ? { transition: row.transition } : {}),
       };
     }),
   );
@@ -158,30 +231,27 @@ export function summarize(cells: MatrixCell[]): VerdictSummary {
 
 // ---- the layouts ---------------------------------------------------------------------------------------------
 
-const eni = (name: string, mirrored = true): FlowEni => ({ name, mirrored });
-
-function p(
-  label: string,
-  protocol: number,
-  src: string,
-  dst: string,
-  ports: [number, number] | undefined,
-  where: { out?: FlowEni; in?: FlowEni; local?: { agentRunning: boolean } },
-): WirePacket {
-  return {
-    label,
-    protocol,
-    src,
-    dst,
-    ...(ports ? { srcPort: ports[0], dstPort: ports[1] } : {}),
-    ...(where.out ? { egressAt: where.out } : {}),
-    ...(where.in ? { ingressAt: where.in } : {}),
-    ...(where.local ? { localOnNode: where.local } : {}),
-  };
-}
-
 const T = PROTO.TCP;
 const U = PROTO.UDP;
+const I = PROTO.ICMP;
+
+function wire(protocol: number, src: string, dst: string, ports?: [number, number]): MirrorPacket {
+  return { protocol, src, dst, ...(ports ? { srcPort: ports[0], dstPort: ports[1] } : {}) };
+}
+
+/** A packet that crosses at most one interface on each side (the common case). */
+function pkt(label: string, w: MirrorPacket, where: Omit<Leg, "wire">): FlowPacket {
+  return { label, legs: [{ wire: w, ...where }] };
+}
+
+/** "a -> b:80 (note)" answered: "b:80 -> a". */
+function replyLabel(label: string): string {
+  const m = /^(\S+) -> (\S+)/.exec(label);
+  return m ? `${m[2]} -> ${m[1]}` : `reply to ${label}`;
+}
+
+/** Same rows for every expectation in both modes. */
+const both = (n: number[]): { false: number[]; true: number[] } => ({ false: n, true: n });
 
 // Addresses shared by the layouts.
 const SENSOR = "10.0.128.10";
@@ -191,524 +261,564 @@ const NLB = "10.0.96.5";
 const RDS = "10.0.64.10";
 const VPCE = "10.0.0.200";
 const EKS_CP = "10.0.0.250";
+const DNS = "10.0.0.2";
+const FARGATE_NET = "10.0.80.0/20";
 const NODE_A = "10.0.1.10";
 const NODE_B = "10.0.33.20";
 
-/**
- * Layout 1: EKS with custom networking. Nodes in shared subnets 10.0.0.0/19 and 10.0.32.0/19 (with a VPC endpoint and
- * EKS control-plane ENIs), pods in 100.64.0.0/16 declared mirrored-only, RDS in a DB subnet, NLB and NAT gateway in a
- * public subnet, one sensor. Node U has an instance type that cannot be mirrored, node N waits for the reconciler,
- * node X carries the exclusion label (no agent; its ENIs are still mirrored).
- */
-function customNetworking(): FlowScenario {
-  const A0 = eni("nodeA/eth0");
-  const A1 = eni("nodeA/eth1(pods)");
-  const B0 = eni("nodeB/eth0");
-  const B1 = eni("nodeB/eth1(pods)");
-  const U0 = eni("nodeU/eth0 (unsupported type)", false);
-  const U1 = eni("nodeU/eth1(pods) (unsupported type)", false);
-  const N0 = eni("nodeN/eth0 (no session yet)", false);
-  const N1 = eni("nodeN/eth1(pods) (no session yet)", false);
-  const X1 = eni("nodeX/eth1(pods) (excluded)");
-  const podA = "100.64.1.11";
-  const podA2 = "100.64.1.12";
-  const podB = "100.64.33.21";
-  const podU = "100.64.2.31";
-  const nodeU = "10.0.2.30";
-  const podN = "100.64.3.41";
-  const nodeN = "10.0.3.40";
-  const podX = "100.64.4.51";
-  const podX2 = "100.64.4.52";
-  return {
-    id: "custom-networking",
-    description:
-      "Custom networking: pods in 100.64.0.0/16 (declared mirroredOnlyCidrs), nodes in subnets shared with a VPC endpoint and EKS control-plane ENIs (sharedCidrs), RDS in its own subnet, one sensor.",
-    inputs: {
-      vpcCidrs: ["10.0.0.0/16", "100.64.0.0/16"],
-      mirroredOnlyCidrs: ["100.64.0.0/16"],
-      sharedCidrs: ["10.0.0.0/19", "10.0.32.0/19"],
-      sensorIps: [SENSOR],
-      sensorPort: 2003,
-    },
-    rows: [
-      {
-        flowClass: "pod<->pod, cross-node (TCP)",
-        packets: [
-          p("podA -> podB:8080", T, podA, podB, [41000, 8080], { out: A1, in: B1 }),
-          p("podB:8080 -> podA", T, podB, podA, [8080, 41000], { out: B1, in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "source in a mirrored-only CIDR: the sender's egress copies, the receiver's ingress skips it",
-      },
-      {
-        flowClass: "pod<->pod, cross-node (ICMP)",
-        packets: [
-          p("podA -> podB echo", PROTO.ICMP, podA, podB, undefined, { out: A1, in: B1 }),
-          p("podB -> podA reply", PROTO.ICMP, podB, podA, undefined, { out: B1, in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "the rules carry no protocol or port, so every protocol is treated alike",
-      },
-      {
-        flowClass: "pod<->pod, cross-node, non-first UDP fragment",
-        packets: [p("podA -> podB fragment (no ports)", U, podA, podB, undefined, { out: A1, in: B1 })],
-        expected: [1],
-        intent: "once",
-        why: "no rule needs ports, so fragments without an L4 header are decided like the first fragment",
-      },
-      {
-        flowClass: "pod->ClusterIP, remote backend",
-        packets: [
-          p("podA -> podB:8080 (DNATed on nodeA)", T, podA, podB, [41001, 8080], { out: A1, in: B1 }),
-          p("podB:8080 -> podA", T, podB, podA, [8080, 41001], { out: B1, in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "kube-proxy DNATs before the packet reaches the ENI: on the wire it is pod<->pod",
-      },
-      {
-        flowClass: "probe to an unused pod address",
-        packets: [
-          p("podA -> 100.64.200.200:22 (nobody)", T, podA, "100.64.200.200", [41030, 22], { out: A1 }),
-          p("nodeA -> 100.64.200.200:22 (nobody)", T, NODE_A, "100.64.200.200", [41031, 22], { out: A0 }),
-        ],
-        expected: [1, 0],
-        intent: "once",
-        why: "RESIDUAL: a node in a shared subnet may not be mirrored, so packets to pod addresses wait for the receiver; none here",
-      },
-      {
-        flowClass: "pod -> internal NLB -> node target, client IP preserved",
-        packets: [
-          p("podA -> nlb:80", T, podA, NLB, [41032, 80], { out: A1 }),
-          p("nlb -> nodeB:30080 (src kept: podA)", T, podA, NODE_B, [41032, 30080], { in: B0 }),
-          p("nodeB:30080 -> podA (taken by the NLB)", T, NODE_B, podA, [30080, 41032], { out: B0 }),
-          p("nlb:80 -> podA", T, NLB, podA, [80, 41032], { in: A1 }),
-        ],
-        expected: [1, 0, 0, 1],
-        intent: "once",
-        why: "RESIDUAL: the NLB forwards with the pod's address but is not a mirrored ENI, so the dedup rules skip both inner legs",
-      },
-      {
-        flowClass: "pod<->remote node (e.g. metrics-server -> kubelet)",
-        packets: [
-          p("podA -> nodeB:10250", T, podA, NODE_B, [41002, 10250], { out: A1, in: B0 }),
-          p("nodeB:10250 -> podA", T, NODE_B, podA, [10250, 41002], { out: B0, in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "copied at the pod's end: egress when the pod sends, ingress when it receives",
-      },
-      {
-        flowClass: "node<->node, both in shared subnets",
-        packets: [
-          p("nodeA -> nodeB:10250", T, NODE_A, NODE_B, [41003, 10250], { out: A0, in: B0 }),
-          p("nodeB:10250 -> nodeA", T, NODE_B, NODE_A, [10250, 41003], { out: B0, in: A0 }),
-        ],
-        expected: [2, 2],
-        intent: "once",
-        why: "RESIDUAL: by CIDR a node in a shared subnet is indistinguishable from an unmirrored host there, so both ends copy",
-      },
-      {
-        flowClass: "pod->internet (SNAT to the node at its ENI)",
-        packets: [
-          p("nodeA(SNAT podA) -> web:443", T, NODE_A, WEB, [41004, 443], { out: A0 }),
-          p("web:443 -> nodeA", T, WEB, NODE_A, [443, 41004], { in: A0 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "the NAT gateway is not mirrored: one mirrored end",
-      },
-      {
-        flowClass: "internet->NodePort via NLB, backend on another node",
-        packets: [
-          p("client -> nodeA:30080 (NLB, client IP kept)", T, INTERNET_CLIENT, NODE_A, [50000, 30080], {
-            in: A0,
-          }),
-          p("nodeA(SNAT) -> podB:8080", T, NODE_A, podB, [41005, 8080], { out: A0, in: B1 }),
-          p("podB:8080 -> nodeA", T, podB, NODE_A, [8080, 41005], { out: B1, in: A0 }),
-          p("nodeA:30080 -> client (via NLB)", T, NODE_A, INTERNET_CLIENT, [30080, 50000], { out: A0 }),
-        ],
-        expected: [1, 1, 1, 1],
-        intent: "once",
-        why: "each leg has at most one end outside the pod range; the pod end copies the middle legs",
-      },
-      {
-        flowClass: "NLB health check -> NodePort",
-        packets: [
-          p("NLB -> nodeA:30080", T, NLB, NODE_A, [40000, 30080], { in: A0 }),
-          p("nodeA:30080 -> NLB", T, NODE_A, NLB, [30080, 40000], { out: A0 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "load balancer ENIs are never mirror sources",
-      },
-      {
-        flowClass: "VPC endpoint in a shared subnet <-> pod",
-        packets: [
-          p("podA -> vpce:443", T, podA, VPCE, [41006, 443], { out: A1 }),
-          p("vpce:443 -> podA", T, VPCE, podA, [443, 41006], { in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "the endpoint is unmirrored; the shared subnet gets no reject rule",
-      },
-      {
-        flowClass: "EKS control plane (ENI in a shared subnet) -> webhook pod, kubelet",
-        packets: [
-          p("cp -> podB:9443 (webhook)", T, EKS_CP, podB, [42000, 9443], { in: B1 }),
-          p("podB:9443 -> cp", T, podB, EKS_CP, [9443, 42000], { out: B1 }),
-          p("cp -> nodeA:10250 (logs/exec)", T, EKS_CP, NODE_A, [42001, 10250], { in: A0 }),
-          p("nodeA:10250 -> cp", T, NODE_A, EKS_CP, [10250, 42001], { out: A0 }),
-        ],
-        expected: [1, 1, 1, 1],
-        intent: "once",
-        why: "control-plane ENIs are not ours to mirror; one mirrored end",
-      },
-      {
-        flowClass: "node<->RDS, pod<->RDS",
-        packets: [
-          p("nodeA -> rds:5432", T, NODE_A, RDS, [41007, 5432], { out: A0 }),
-          p("rds:5432 -> nodeA", T, RDS, NODE_A, [5432, 41007], { in: A0 }),
-          p("podA -> rds:5432", T, podA, RDS, [41008, 5432], { out: A1 }),
-          p("rds:5432 -> podA", T, RDS, podA, [5432, 41008], { in: A1 }),
-        ],
-        expected: [1, 1, 1, 1],
-        intent: "once",
-        why: "one mirrored end",
-      },
-      {
-        flowClass: "agent stream to the sensor (TCP control, TCP/UDP data)",
-        packets: [
-          p("nodeA -> sensor:2003 (control)", T, NODE_A, SENSOR, [43000, 2003], { out: A0 }),
-          p("sensor:2003 -> nodeA", T, SENSOR, NODE_A, [2003, 43000], { in: A0 }),
-          p("nodeA -> sensor:40123/udp (data)", U, NODE_A, SENSOR, [43001, 40123], { out: A0 }),
-          p("sensor:40124 -> nodeA (tcp data ack)", T, SENSOR, NODE_A, [40124, 43002], { in: A0 }),
-        ],
-        expected: [0, 0, 0, 0],
-        intent: "never",
-        why: "sensor addresses are rejected first in both directions, every protocol and port",
-      },
-      {
-        flowClass: "pod<->sensor, other traffic (e.g. its web UI)",
-        packets: [
-          p("podA -> sensor:443", T, podA, SENSOR, [41009, 443], { out: A1 }),
-          p("sensor:443 -> podA", T, SENSOR, podA, [443, 41009], { in: A1 }),
-        ],
-        expected: [0, 0],
-        intent: "never",
-        why: "the sensor data port is chosen by the sensor, so all traffic with sensor addresses is excluded",
-      },
-      {
-        flowClass: "VXLAN copies to an ENI target that is the sensor",
-        packets: [p("nodeA -> sensor:4789/udp", U, NODE_A, SENSOR, [49152, 4789], { out: A0 })],
-        expected: [0],
-        intent: "never",
-        why: "even if AWS filtered its own copies (not documented), the sensor rule rejects them: no loop",
-      },
-      {
-        flowClass: "pod<->pod, same node (agent)",
-        packets: [
-          p("podA -> podA2:8080", T, podA, podA2, [41010, 8080], { local: { agentRunning: true } }),
-          p("podA2:8080 -> podA", T, podA2, podA, [8080, 41010], { local: { agentRunning: true } }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "never crosses an ENI: the agent forwards it, mirroring cannot see it",
-      },
-      {
-        flowClass: "hostNetwork/kubelet <-> local pod (agent)",
-        packets: [
-          p("nodeA -> podA:8080 (probe)", T, NODE_A, podA, [41011, 8080], { local: { agentRunning: true } }),
-          p("podA:8080 -> nodeA", T, podA, NODE_A, [8080, 41011], { local: { agentRunning: true } }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "never crosses an ENI: the agent forwards it",
-      },
-      {
-        flowClass: "pod<->Amazon DNS (amazon-dns network service on)",
-        packets: [
-          p("podA -> 10.0.0.2:53", U, podA, "10.0.0.2", [41012, 53], { out: A1 }),
-          p("10.0.0.2:53 -> podA", U, "10.0.0.2", podA, [53, 41012], { in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "AWS mirrors Amazon DNS only with the network service; the resolver is not a mirrored ENI",
-      },
-      {
-        flowClass: "node->instance metadata, node->NTP (AWS never mirrors)",
-        packets: [
-          p("nodeA -> 169.254.169.254:80", T, NODE_A, "169.254.169.254", [41013, 80], { out: A0 }),
-          p("nodeA -> 169.254.169.123:123", U, NODE_A, "169.254.169.123", [123, 123], { out: A0 }),
-        ],
-        expected: [0, 0],
-        intent: "once",
-        why: "RESIDUAL (AWS): instance metadata and NTP are never mirrored, and the agent does not forward ENI traffic",
-      },
-      {
-        flowClass: "pod on a node whose type cannot be mirrored (violates mirroredOnlyCidrs)",
-        packets: [
-          p("podU -> podA:8080", T, podU, podA, [41014, 8080], { out: U1, in: A1 }),
-          p("podA:8080 -> podU", T, podA, podU, [8080, 41014], { out: A1, in: U1 }),
-          p("podU -> nodeA:10250", T, podU, NODE_A, [41015, 10250], { out: U1, in: A0 }),
-          p("nodeA -> podU:8080", T, NODE_A, podU, [41016, 8080], { out: A0, in: U1 }),
-          p("nodeU -> nodeA:10250", T, nodeU, NODE_A, [41017, 10250], { out: U0, in: A0 }),
-          p("nodeA -> nodeU:10250", T, NODE_A, nodeU, [41018, 10250], { out: A0, in: U0 }),
-        ],
-        expected: [0, 1, 0, 0, 1, 1],
-        intent: "once",
-        why: "RESIDUAL: the pod range is declared all-mirrored but nodeU's pod ENI is not; nodeU itself (shared subnet) is fine",
-        degraded: "unsupported instance type",
-      },
-      {
-        flowClass: "node waiting for the reconciler (no session yet)",
-        packets: [
-          p("podN -> podB:8080", T, podN, podB, [41019, 8080], { out: N1, in: B1 }),
-          p("podB:8080 -> podN", T, podB, podN, [8080, 41019], { out: B1, in: N1 }),
-          p("nodeN(SNAT podN) -> web:443", T, nodeN, WEB, [41020, 443], { out: N0 }),
-          p("nodeN -> nodeB:10250", T, nodeN, NODE_B, [41021, 10250], { out: N0, in: B0 }),
-        ],
-        expected: [0, 1, 0, 1],
-        intent: "once",
-        why: "RESIDUAL until the session exists: what its pods send, and packets to them from shared subnets, are lost",
-        degraded: "reconciler delay",
-      },
-      {
-        flowClass: "node with the exclusion label (no agent, ENIs mirrored)",
-        packets: [
-          p("podX -> podX2:8080 (same node)", T, podX, podX2, [41022, 8080], {
-            local: { agentRunning: false },
-          }),
-          p("podX -> podB:8080 (cross-node)", T, podX, podB, [41023, 8080], { out: X1, in: B1 }),
-        ],
-        expected: [0, 1],
-        intent: "once",
-        why: "RESIDUAL by choice: without the agent, same-node traffic is unseen; ENI traffic is mirrored as usual",
-        degraded: "excluded node",
-      },
-    ],
+interface LayoutAddresses {
+  id: string;
+  description: string;
+  vpcCidrs: string[];
+  /** Pod addresses and the ENI they use. */
+  pods: {
+    a: string;
+    a2: string;
+    b: string;
+    u: string;
+    x: string;
+    x2: string;
+    n: string;
+    s: string;
+    l: string;
   };
-}
-
-/** Layout 2: the Amazon VPC CNI default: pods share the node subnets; nothing can be declared mirrored-only. */
-function defaultCni(): FlowScenario {
-  const A0 = eni("nodeA/eth0");
-  const A1 = eni("nodeA/eth1(pods)");
-  const B1 = eni("nodeB/eth1(pods)");
-  const podA = "10.0.1.11";
-  const podA2 = "10.0.1.12";
-  const podB = "10.0.33.21";
-  return {
-    id: "default-cni",
-    description:
-      "Amazon VPC CNI default: pods take addresses in the node subnets, which also hold VPC endpoints; mirroredOnlyCidrs is empty.",
-    inputs: {
-      vpcCidrs: ["10.0.0.0/16"],
-      sharedCidrs: ["10.0.0.0/19", "10.0.32.0/19"],
-      sensorIps: [SENSOR],
-      sensorPort: 2003,
-    },
-    rows: [
-      {
-        flowClass: "pod<->pod, cross-node",
-        packets: [
-          p("podA -> podB:8080", T, podA, podB, [41000, 8080], { out: A1, in: B1 }),
-          p("podB:8080 -> podA", T, podB, podA, [8080, 41000], { out: B1, in: A1 }),
-        ],
-        expected: [2, 2],
-        intent: "once",
-        why: "RESIDUAL: pods share subnets with unmirrored hosts; no CIDR says 'mirrored', so both ends copy",
-      },
-      {
-        flowClass: "node<->node",
-        packets: [
-          p("nodeA -> nodeB:10250", T, NODE_A, NODE_B, [41001, 10250], { out: A0, in: eni("nodeB/eth0") }),
-          p("nodeB:10250 -> nodeA", T, NODE_B, NODE_A, [10250, 41001], { out: eni("nodeB/eth0"), in: A0 }),
-        ],
-        expected: [2, 2],
-        intent: "once",
-        why: "RESIDUAL: as above",
-      },
-      {
-        flowClass: "VPC endpoint in the same subnet <-> pod",
-        packets: [
-          p("podA -> vpce:443", T, podA, VPCE, [41002, 443], { out: A1 }),
-          p("vpce:443 -> podA", T, VPCE, podA, [443, 41002], { in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "one mirrored end; accepting both directions is what keeps this exact",
-      },
-      {
-        flowClass: "pod->internet (SNAT)",
-        packets: [
-          p("nodeA -> web:443", T, NODE_A, WEB, [41003, 443], { out: A0 }),
-          p("web:443 -> nodeA", T, WEB, NODE_A, [443, 41003], { in: A0 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "one mirrored end",
-      },
-      {
-        flowClass: "agent stream to the sensor",
-        packets: [
-          p("nodeA -> sensor:2003", T, NODE_A, SENSOR, [43000, 2003], { out: A0 }),
-          p("sensor:2003 -> nodeA", T, SENSOR, NODE_A, [2003, 43000], { in: A0 }),
-        ],
-        expected: [0, 0],
-        intent: "never",
-        why: "sensor rules first",
-      },
-      {
-        flowClass: "pod<->pod, same node (agent)",
-        packets: [p("podA -> podA2:8080", T, podA, podA2, [41004, 8080], { local: { agentRunning: true } })],
-        expected: [1],
-        intent: "once",
-        why: "the agent",
-      },
-    ],
-  };
+  /** The interface pods use, per node ("eth0" with the VPC CNI default, "eth1" with custom networking). */
+  podEni: string;
 }
 
 /**
- * Layout 3: node subnets dedicated to the cluster (endpoints, databases and load balancers elsewhere), declared
- * mirrored-only together with the custom-networking pod range: 10 rules, exactly once everywhere steady.
+ * One layout: nodes A and B (agent, mirrored), U (agent, an instance type AWS cannot mirror), X (exclusion label:
+ * no agent, ENIs mirrored), branch-ENI pods on A and B (security groups for pods), two Fargate pods (one with the
+ * capture sidecar, one without), a VPC host, RDS, a VPC endpoint, an internal NLB, the EKS control plane, Amazon
+ * DNS, the internet, one sensor; and the transitions of a node joining (N: no session, not yet settled), a session
+ * created before the agents count the node (S) and a node counted before its session exists (L).
  */
-function dedicatedSubnets(): FlowScenario {
-  const A0 = eni("nodeA/eth0");
-  const A1 = eni("nodeA/eth1(pods)");
-  const B0 = eni("nodeB/eth0");
-  const B1 = eni("nodeB/eth1(pods)");
-  const podA = "100.64.1.11";
-  const podB = "100.64.33.21";
-  const vpceElsewhere = "10.0.65.200";
+function layout(a: LayoutAddresses): FlowScenario {
+  const node = (name: string, agent: boolean, sessions: boolean, mirrorCovered = sessions): FlowNode => ({
+    name,
+    agent,
+    sessions,
+    mirrorCovered,
+  });
+  const A = node("nodeA", true, true);
+  const B = node("nodeB", true, true);
+  const Un = node("nodeU", true, false);
+  const X = node("nodeX", false, true);
+  const N = node("nodeN", true, false);
+  const S = node("nodeS", true, true, false);
+  const L = node("nodeL", true, false, true);
+  const eni = (n: FlowNode, dev: string, kind: FlowEni["kind"] = "interface"): FlowEni => ({
+    name: `${n.name}/${dev}`,
+    node: n,
+    kind,
+  });
+  const A0 = eni(A, "eth0");
+  const B0 = eni(B, "eth0");
+  const Ap = eni(A, a.podEni);
+  const Bp = eni(B, a.podEni);
+  const Up = eni(Un, a.podEni);
+  const Xp = eni(X, a.podEni);
+  const Np = eni(N, a.podEni);
+  const Sp = eni(S, a.podEni);
+  const Lp = eni(L, a.podEni);
+  const Av = eni(A, "vlan.eth.1", "branch");
+  const Bv = eni(B, "vlan.eth.2", "branch");
+  const { a: podA, a2: podA2, b: podB, u: podU, x: podX, x2: podX2, n: podN, s: podS, l: podL } = a.pods;
+  const branchA = "10.0.2.71";
+  const branchB = "10.0.34.72";
+  const fargate = "10.0.80.10";
+  const fargate2 = "10.0.80.11";
+  const fargateBare = "10.0.81.12";
+  const NODE_U = "10.0.2.30";
+  const members: Member[] = [
+    { ip: NODE_A, kind: "node", node: A },
+    { ip: NODE_B, kind: "node", node: B },
+    { ip: NODE_U, kind: "node", node: Un },
+    { ip: podA, kind: "pod", node: A },
+    { ip: podA2, kind: "pod", node: A },
+    { ip: podB, kind: "pod", node: B },
+    { ip: podU, kind: "pod", node: Un },
+    { ip: podX, kind: "pod", node: X },
+    { ip: podX2, kind: "pod", node: X },
+    { ip: podN, kind: "pod", node: N },
+    { ip: podS, kind: "pod", node: S },
+    { ip: podL, kind: "pod", node: L },
+    { ip: branchA, kind: "branch-pod", node: A },
+    { ip: branchB, kind: "branch-pod", node: B },
+    { ip: fargate, kind: "fargate-pod", sidecar: true },
+    { ip: fargate2, kind: "fargate-pod", sidecar: true },
+    { ip: fargateBare, kind: "fargate-pod", sidecar: false },
+  ];
+  const tcpPair = (
+    label: string,
+    src: string,
+    dst: string,
+    ports: [number, number],
+    out: FlowEni | undefined,
+    inn: FlowEni | undefined,
+  ): FlowPacket[] => [
+    pkt(label, wire(T, src, dst, ports), { out, in: inn }),
+    pkt(replyLabel(label), wire(T, dst, src, [ports[1], ports[0]]), { out: inn, in: out }),
+  ];
+  const rows: FlowRow[] = [
+    {
+      flowClass: "pod<->pod, cross-node (TCP, ICMP)",
+      packets: [
+        ...tcpPair("podA -> podB:8080", podA, podB, [41000, 8080], Ap, Bp),
+        pkt("podA -> podB echo", wire(I, podA, podB), { out: Ap, in: Bp }),
+      ],
+      expected: both([1, 1, 1]),
+      intent: "once",
+      why: "mirroring: copied where it leaves the sender's ENI, nothing inbound; agents alone: by the sender's node",
+    },
+    {
+      flowClass: "pod->pod cross-node, non-first UDP fragment",
+      packets: [
+        pkt("podA -> podB fragment (no ports)", wire(U, podA, podB), {
+          out: Ap,
+          in: Bp,
+          datagramPorts: { srcPort: 41001, dstPort: 9000 },
+        }),
+      ],
+      expected: both([1]),
+      intent: "once",
+      why: "fragments are decided like the first one: no rule of the filter matches ports of an ordinary datagram",
+    },
+    {
+      flowClass: "pod->ClusterIP, remote backend",
+      packets: [
+        pkt("podA -> 172.20.0.10:80 (DNAT to podB:8080 on nodeA)", wire(T, podA, podB, [41002, 8080]), {
+          out: Ap,
+          in: Bp,
+        }),
+      ],
+      expected: both([1]),
+      intent: "once",
+      why: "kube-proxy DNATs before the hook and the ENI: on the wire it is pod->pod",
+    },
+    {
+      flowClass: "same node: pod<->pod, kubelet<->pod",
+      packets: [
+        pkt("podA -> podA2:8080", wire(T, podA, podA2, [41003, 8080]), { local: A }),
+        pkt("nodeA -> podA:8080 (probe)", wire(T, NODE_A, podA, [41004, 8080]), { local: A }),
+      ],
+      expected: both([1, 1]),
+      intent: "once",
+      why: "never crosses an ENI: the agent, once",
+    },
+    {
+      flowClass: "pod<->remote node, node<->node",
+      packets: [
+        ...tcpPair("podA -> nodeB:10250", podA, NODE_B, [41005, 10250], Ap, B0),
+        ...tcpPair("nodeA -> nodeB:10250", NODE_A, NODE_B, [41006, 10250], A0, B0),
+      ],
+      expected: both([1, 1, 1, 1]),
+      intent: "once",
+      why: "each end is a covered member: the sender's side copies, the receiver skips it",
+    },
+    {
+      flowClass: "pod->internet (SNAT to the node's address at its ENI)",
+      packets: [
+        pkt("podA -> web:443 (on the wire nodeA:41007)", wire(T, NODE_A, WEB, [41007, 443]), {
+          out: A0,
+          hook: { src: podA, dst: WEB },
+        }),
+        pkt("web:443 -> podA (nodeA on the wire)", wire(T, WEB, NODE_A, [443, 41007]), { in: A0 }),
+        pkt("podA -> web:443, SNAT port 31000 (in the NodePort range)", wire(T, NODE_A, WEB, [31000, 443]), {
+          out: A0,
+          hook: { src: podA, dst: WEB },
+        }),
+      ],
+      expected: both([1, 1, 1]),
+      intent: "once",
+      why: "the reply enters from a non-member: the agent copies it; a SNAT port that lands in the NodePort range is not mirrored, and the agent, deciding on the headers after SNAT, copies it",
+    },
+    {
+      flowClass: "internet->NodePort via NLB (client IP kept), backend on another node",
+      packets: [
+        {
+          label: "client -> nodeA:30080, forwarded as nodeA:41008 -> podB:8080",
+          legs: [
+            { wire: wire(T, INTERNET_CLIENT, NODE_A, [50000, 30080]), in: A0, forwards: true },
+            {
+              wire: wire(T, NODE_A, podB, [41008, 8080]),
+              out: A0,
+              in: Bp,
+              hook: { src: INTERNET_CLIENT, dst: podB },
+              forwardedFrom: { source: INTERNET_CLIENT, via: A0 },
+            },
+          ],
+        },
+        {
+          label: "podB:8080 -> nodeA, forwarded as nodeA:30080 -> client",
+          legs: [
+            { wire: wire(T, podB, NODE_A, [8080, 41008]), out: Bp, in: A0, forwards: true },
+            {
+              wire: wire(T, NODE_A, INTERNET_CLIENT, [30080, 50000]),
+              out: A0,
+              hook: { src: podB, dst: INTERNET_CLIENT },
+              forwardedFrom: { source: podB, via: A0 },
+            },
+          ],
+        },
+      ],
+      expected: both([1, 1]),
+      intent: "once",
+      why: "request: copied where it leaves nodeA after DNAT+SNAT (AWS) or where it entered (agent); reply: where podB sends it; its forwarded second leg has a NodePort source port, so neither AWS nor the agent copies it again",
+    },
+    {
+      flowClass: "internet->NodePort, backend on the same node (externalTrafficPolicy Local)",
+      packets: [
+        pkt("client -> nodeB:30080 (DNAT to podB)", wire(T, INTERNET_CLIENT, NODE_B, [50001, 30080]), {
+          in: B0,
+        }),
+        pkt(
+          "podB:8080 -> client (nodeB:30080 on the wire)",
+          wire(T, NODE_B, INTERNET_CLIENT, [30080, 50001]),
+          {
+            out: B0,
+            hook: { src: podB, dst: INTERNET_CLIENT },
+          },
+        ),
+      ],
+      expected: both([1, 1]),
+      intent: "once",
+      why: "the reply leaves with a NodePort source port: AWS does not copy it, the agent does (it decides on the wire headers)",
+    },
+    {
+      flowClass: "UDP NodePort reply larger than the MTU, non-first fragment",
+      packets: [
+        pkt("nodeB:30090 -> client, second fragment (no ports)", wire(U, NODE_B, INTERNET_CLIENT), {
+          out: B0,
+          hook: { src: podB, dst: INTERNET_CLIENT },
+          datagramPorts: { srcPort: 30090, dstPort: 50002 },
+        }),
+      ],
+      expected: { false: [1], true: [2] },
+      intent: "once",
+      why: "RESIDUAL with mirroring (AWS's handling of fragments is not documented; assumed: no ports, no port rule matches): the first fragment is left to the agent by its NodePort source port, the others are mirrored, and the agent, seeing the whole datagram, copies them too",
+    },
+    {
+      flowClass: "pod -> NodePort of another node, backend on a third (forwarded)",
+      packets: [
+        {
+          label: "podA -> nodeB:30080, forwarded as nodeB:41009 -> podU:8080",
+          legs: [
+            { wire: wire(T, podA, NODE_B, [41009, 30080]), out: Ap, in: B0, forwards: true },
+            {
+              wire: wire(T, NODE_B, podU, [41010, 8080]),
+              out: B0,
+              in: Up,
+              hook: { src: podA, dst: podU },
+              forwardedFrom: { source: podA, via: B0 },
+            },
+          ],
+        },
+        {
+          label: "podU:8080 -> nodeB, forwarded as nodeB:30080 -> podA",
+          legs: [
+            { wire: wire(T, podU, NODE_B, [8080, 41010]), out: Up, in: B0, forwards: true },
+            {
+              wire: wire(T, NODE_B, podA, [30080, 41009]),
+              out: B0,
+              in: Ap,
+              hook: { src: podU, dst: podA },
+              forwardedFrom: { source: podU, via: B0 },
+            },
+          ],
+        },
+      ],
+      expected: { false: [1, 1], true: [2, 1] },
+      intent: "once",
+      why: "RESIDUAL with mirroring: the request is copied where podA sends it and again where nodeB forwards it (nodeB:41009 -> podU:8080 looks like any packet a node sends; no AWS rule can tell); the agents alone copy it once",
+    },
+    {
+      flowClass: "VPC host / RDS / VPC endpoint / EKS control plane <-> pod or node",
+      packets: [
+        ...tcpPair("vpchost -> podB:8080", "10.0.1.99", podB, [42000, 8080], undefined, Bp),
+        ...tcpPair("podA -> rds:5432", podA, RDS, [41011, 5432], Ap, undefined),
+        ...tcpPair("podA -> vpce:443", podA, VPCE, [41012, 443], Ap, undefined),
+        ...tcpPair("cp -> podB:9443 (webhook)", EKS_CP, podB, [42001, 9443], undefined, Bp),
+        ...tcpPair("cp -> nodeA:10250", EKS_CP, NODE_A, [42002, 10250], undefined, A0),
+      ],
+      expected: both([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+      intent: "once",
+      why: "one end is not a member: its packets are copied by the agent where they enter, the member's by AWS or the agent where they leave",
+    },
+    {
+      flowClass: "NLB health check -> NodePort",
+      packets: [
+        pkt("NLB -> nodeA:30080", wire(T, NLB, NODE_A, [40000, 30080]), { in: A0 }),
+        pkt("nodeA:30080 -> NLB", wire(T, NODE_A, NLB, [30080, 40000]), { out: A0 }),
+      ],
+      expected: both([1, 1]),
+      intent: "once",
+      why: "load balancers are not members; the answer has a NodePort source port, so the agent copies it",
+    },
+    {
+      flowClass: "pod -> internal NLB -> instance target (client IP kept), backend local there",
+      packets: [
+        {
+          label: "podA -> nlb:80 -> nodeB:30080 (src podA kept) -> podB",
+          legs: [
+            { wire: wire(T, podA, NLB, [41013, 80]), out: Ap },
+            { wire: wire(T, podA, NODE_B, [41013, 30080]), in: B0 },
+          ],
+        },
+        {
+          label: "podB:8080 -> nodeB:30080 -> podA (taken by the NLB) -> nlb:80 -> podA",
+          legs: [
+            { wire: wire(T, NODE_B, podA, [30080, 41013]), out: B0, hook: { src: podB, dst: podA } },
+            { wire: wire(T, NLB, podA, [80, 41013]), in: Ap },
+          ],
+        },
+      ],
+      expected: both([1, 2]),
+      intent: "once",
+      why: "RESIDUAL in both modes: the NLB answers podA in its own name, so the reply is copied where nodeB sends it (NodePort source port: the agent) and again where it enters nodeA from the NLB, a non-member",
+    },
+    {
+      flowClass: "pod<->Amazon DNS (amazon-dns network service)",
+      packets: [
+        pkt("podA -> dns:53", wire(U, podA, DNS, [41014, 53]), { out: Ap }),
+        pkt("dns:53 -> podA", wire(U, DNS, podA, [53, 41014]), { in: Ap }),
+      ],
+      expected: both([1, 1]),
+      intent: "once",
+      why: "the network service makes AWS copy DNS with the resolver in both directions; the agent leaves both to it",
+    },
+    {
+      flowClass: "node -> instance metadata, node -> NTP",
+      packets: [
+        pkt("nodeA -> 169.254.169.254:80", wire(T, NODE_A, "169.254.169.254", [41015, 80]), { out: A0 }),
+        pkt("nodeA -> 169.254.169.123:123", wire(U, NODE_A, "169.254.169.123", [123, 123]), { out: A0 }),
+      ],
+      expected: both([1, 1]),
+      intent: "once",
+      why: "AWS never mirrors them; the agent knows and copies them",
+    },
+    {
+      flowClass: "the sensors (agent stream, other traffic, VXLAN to an ENI target)",
+      packets: [
+        ...tcpPair("nodeA -> sensor:2003", NODE_A, SENSOR, [43000, 2003], A0, undefined),
+        pkt("nodeA -> sensor:40123/udp (data)", wire(U, NODE_A, SENSOR, [43001, 40123]), { out: A0 }),
+        ...tcpPair("podA -> sensor:443", podA, SENSOR, [41016, 443], Ap, undefined),
+        pkt("nodeA -> sensor:4789/udp (VXLAN)", wire(U, NODE_A, SENSOR, [49152, 4789]), { out: A0 }),
+      ],
+      expected: both([0, 0, 0, 0, 0, 0]),
+      intent: "never",
+      why: "everything to or from a sensor is excluded by address, by the filter and by the agent",
+    },
+    {
+      flowClass: "node whose instance type cannot be mirrored (agent runs)",
+      packets: [
+        ...tcpPair("podU -> podA:8080", podU, podA, [41017, 8080], Up, Ap),
+        pkt("podU -> web:443 (nodeU on the wire)", wire(T, NODE_U, WEB, [41018, 443]), {
+          out: eni(Un, "eth0"),
+          hook: { src: podU, dst: WEB },
+        }),
+        pkt("web:443 -> podU", wire(T, WEB, NODE_U, [443, 41018]), { in: eni(Un, "eth0") }),
+      ],
+      expected: both([1, 1, 1, 1]),
+      intent: "once",
+      why: "its agent has no mirrored ENI: it copies what its members send, and the others treat its members as agent-covered",
+    },
+    {
+      flowClass: "node with the exclusion label (no agent, ENIs mirrored)",
+      packets: [
+        pkt("podX -> podX2:8080 (same node)", wire(T, podX, podX2, [41019, 8080]), { local: X }),
+        ...tcpPair("podX -> podB:8080", podX, podB, [41020, 8080], Xp, Bp),
+      ],
+      expected: { false: [0, 1, 1], true: [0, 1, 1] },
+      intent: "once",
+      why: "RESIDUAL by choice: without an agent, same-node traffic is unseen; the rest is copied by mirroring (true) or by the other node's agent (false)",
+    },
+    {
+      flowClass: "branch-ENI pod (security groups for pods) <-> pod, node, internet",
+      packets: [
+        ...tcpPair("branchA -> podB:8080", branchA, podB, [41021, 8080], Av, Bp),
+        ...tcpPair("branchA -> branchB:8080", branchA, branchB, [41022, 8080], Av, Bv),
+        ...tcpPair("nodeA -> branchB:8080", NODE_A, branchB, [41023, 8080], A0, Bv),
+        ...tcpPair("branchB -> web:443", branchB, WEB, [41024, 443], Bv, undefined),
+        pkt(
+          "branchA -> podA:8080, strict mode (out the trunk, back on eth0)",
+          wire(T, branchA, podA, [41025, 8080]),
+          {
+            out: Av,
+            in: Ap,
+          },
+        ),
+        pkt(
+          "podA -> branchA:8080, strict mode (out eth0, back on the trunk)",
+          wire(T, podA, branchA, [41026, 8080]),
+          {
+            out: Ap,
+            in: Av,
+          },
+        ),
+      ],
+      expected: both([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]),
+      intent: "once",
+      why: "branch ENIs are never mirrored and branch pods never mirror-covered: their node's agent copies what they send, and hairpins through the VPC arrive back from a covered source",
+    },
+    {
+      flowClass: "Fargate pod with the capture sidecar <-> node pod, internet, Fargate pod",
+      packets: [
+        ...tcpPair("fargate -> podA:8080", fargate, podA, [41027, 8080], undefined, Ap),
+        ...tcpPair("fargate -> web:443", fargate, WEB, [41028, 443], undefined, undefined),
+        ...tcpPair("fargate -> fargate2:8080", fargate, fargate2, [41029, 8080], undefined, undefined),
+      ],
+      expected: both([1, 1, 1, 1, 1, 1]),
+      intent: "once",
+      why: "the sidecar reports what its pod sends and receives (less what another sidecar sent: FARGATE_CIDRS), node agents skip it as covered, and the filter excludes the Fargate subnets",
+    },
+    {
+      flowClass: "Fargate pod without the sidecar <-> node pod",
+      packets: [...tcpPair("fargateBare -> podA:8080", fargateBare, podA, [41030, 8080], undefined, Ap)],
+      expected: both([1, 1]),
+      intent: "once",
+      why: "not covered: the node agent copies what it sends where it enters, and what the node pod sends it (excluded from mirroring)",
+    },
+    {
+      flowClass: "node joining, no session yet, not settled",
+      packets: tcpPair("podN -> podB:8080", podN, podB, [41031, 8080], Np, Bp),
+      expected: both([1, 1]),
+      intent: "once",
+      why: "the agents do not count it mirror-covered before MIRROR_SETTLE: its agent copies what it sends",
+      transition: "node joining",
+    },
+    {
+      flowClass: "session created before MIRROR_SETTLE passed",
+      packets: tcpPair("podS -> podB:8080", podS, podB, [41032, 8080], Sp, Bp),
+      expected: { false: [1, 1], true: [2, 1] },
+      intent: "once",
+      why: "RESIDUAL until MIRROR_SETTLE: AWS already copies what it sends and so does its agent (duplicates, never a loss)",
+      transition: "session earlier than the settle time",
+    },
+    {
+      flowClass: "settled node whose session is late",
+      packets: tcpPair("podL -> podB:8080", podL, podB, [41033, 8080], Lp, Bp),
+      expected: { false: [1, 1], true: [0, 1] },
+      intent: "once",
+      why: "RESIDUAL while the reconciler is later than MIRROR_SETTLE: what it sends is lost (choose MIRROR_SETTLE above the reconciler's schedule)",
+      transition: "session later than the settle time",
+    },
+  ];
   return {
-    id: "dedicated-subnets",
-    description:
-      "Node subnets 10.0.0.0/19 and 10.0.32.0/19 hold only cluster nodes and are declared mirroredOnlyCidrs with the pod range 100.64.0.0/16; endpoints live in 10.0.65.0/24.",
+    id: a.id,
+    description: a.description,
     inputs: {
-      vpcCidrs: ["10.0.0.0/16", "100.64.0.0/16"],
-      mirroredOnlyCidrs: ["10.0.0.0/19", "10.0.32.0/19", "100.64.0.0/16"],
+      vpcCidrs: a.vpcCidrs,
       sensorIps: [SENSOR],
       sensorPort: 2003,
+      excludedCidrs: [FARGATE_NET],
     },
-    rows: [
-      {
-        flowClass: "node<->node",
-        packets: [
-          p("nodeA -> nodeB:10250", T, NODE_A, NODE_B, [41000, 10250], { out: A0, in: B0 }),
-          p("nodeB:10250 -> nodeA", T, NODE_B, NODE_A, [10250, 41000], { out: B0, in: A0 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "both ends in mirrored-only CIDRs: copied at the receiver",
-      },
-      {
-        flowClass: "pod<->pod, cross-node",
-        packets: [
-          p("podA -> podB:8080", T, podA, podB, [41001, 8080], { out: A1, in: B1 }),
-          p("podB:8080 -> podA", T, podB, podA, [8080, 41001], { out: B1, in: A1 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "copied at the receiver",
-      },
-      {
-        flowClass: "NodePort forward nodeA -> podB and back",
-        packets: [
-          p("nodeA(SNAT) -> podB:8080", T, NODE_A, podB, [41002, 8080], { out: A0, in: B1 }),
-          p("podB:8080 -> nodeA", T, podB, NODE_A, [8080, 41002], { out: B1, in: A0 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "copied at the receiver",
-      },
-      {
-        flowClass: "VPC endpoint (other subnet) <-> node",
-        packets: [
-          p("nodeA -> vpce:443", T, NODE_A, vpceElsewhere, [41003, 443], { out: A0 }),
-          p("vpce:443 -> nodeA", T, vpceElsewhere, NODE_A, [443, 41003], { in: A0 }),
-        ],
-        expected: [1, 1],
-        intent: "once",
-        why: "the endpoint end is outside the mirrored-only CIDRs: the node end copies",
-      },
-      {
-        flowClass: "agent stream to the sensor",
-        packets: [
-          p("nodeA -> sensor:2003", T, NODE_A, SENSOR, [43000, 2003], { out: A0 }),
-          p("sensor:2003 -> nodeA", T, SENSOR, NODE_A, [2003, 43000], { in: A0 }),
-        ],
-        expected: [0, 0],
-        intent: "never",
-        why: "sensor rules first",
-      },
-    ],
+    fargateCidrs: [FARGATE_NET],
+    members,
+    rows,
   };
 }
 
 /** The layouts the tests assert and the docs print. */
 export function flowScenarios(): FlowScenario[] {
-  return [customNetworking(), defaultCni(), dedicatedSubnets()];
+  return [
+    layout({
+      id: "vpc-cni",
+      description:
+        "Amazon VPC CNI default: pods take addresses in the node subnets, shared with a VPC host, RDS, an endpoint and the EKS control plane; Fargate pods in their own subnets (10.0.80.0/20, excluded from mirroring, FARGATE_CIDRS).",
+      vpcCidrs: ["10.0.0.0/16"],
+      pods: {
+        a: "10.0.1.11",
+        a2: "10.0.1.12",
+        b: "10.0.33.21",
+        u: "10.0.2.31",
+        x: "10.0.4.51",
+        x2: "10.0.4.52",
+        n: "10.0.3.41",
+        s: "10.0.5.61",
+        l: "10.0.6.81",
+      },
+      podEni: "eth0",
+    }),
+    layout({
+      id: "custom-networking",
+      description:
+        "Custom networking: pods in 100.64.0.0/16 on secondary ENIs (eth1), nodes in subnets shared with the rest; nothing declared.",
+      vpcCidrs: ["10.0.0.0/16", "100.64.0.0/16"],
+      pods: {
+        a: "100.64.1.11",
+        a2: "100.64.1.12",
+        b: "100.64.33.21",
+        u: "100.64.2.31",
+        x: "100.64.4.51",
+        x2: "100.64.4.52",
+        n: "100.64.3.41",
+        s: "100.64.5.61",
+        l: "100.64.6.81",
+      },
+      podEni: "eth1",
+    }),
+  ];
 }
 
-function cellLine(c: MatrixCell): string {
-  const where = c.packet.localOnNode
-    ? `(no ENI; agent ${c.packet.localOnNode.agentRunning ? "on" : "off"})`
-    : `${c.packet.egressAt ? `out ${c.packet.egressAt.name}${c.packet.egressAt.mirrored ? "" : " [unmirrored]"}` : "-"} / ` +
-      `${c.packet.ingressAt ? `in ${c.packet.ingressAt.name}${c.packet.ingressAt.mirrored ? "" : " [unmirrored]"}` : "-"}`;
-  const flowClass = c.degraded ? `${c.flowClass} *(degraded: ${c.degraded})*` : c.flowClass;
-  return `| ${flowClass} | ${c.packet.label} | ${where} | ${c.copies.mirror} | ${c.copies.agent} | **${c.copies.total}** | ${c.verdict} |`;
+function legLine(c: MatrixCell): string {
+  return c.packet.legs
+    .map((l) => {
+      if (l.local) {
+        return `(no ENI on ${l.local.name}${l.local.agent ? "" : ", no agent"})`;
+      }
+      const tag = (e: FlowEni) =>
+        `${e.name}${e.kind === "branch" ? " [branch]" : e.node.sessions ? "" : " [no session]"}`;
+      return `${l.out ? `out ${tag(l.out)}` : "-"} / ${l.in ? `in ${tag(l.in)}` : "-"}`;
+    })
+    .join(", then ");
 }
 
 /** Markdown: the rules table of a plan. */
 export function renderRulesMarkdown(plan: MirrorFilterPlan): string {
+  const ports = (r: { fromPort: number; toPort: number } | undefined) =>
+    r ? `${r.fromPort}-${r.toPort}` : "all";
   const lines = [
-    "| direction | # | action | protocol | source | destination | description |",
-    "|---|---|---|---|---|---|---|",
+    "| direction | # | action | protocol | source | source ports | destination | description |",
+    "|---|---|---|---|---|---|---|---|",
     ...plan.rules.map(
       (r) =>
-        `| ${r.trafficDirection} | ${r.ruleNumber} | ${r.ruleAction} | ${r.protocol ?? "all"} | ${r.sourceCidrBlock} | ${r.destinationCidrBlock} | ${r.description} |`,
+        `| ${r.trafficDirection} | ${r.ruleNumber} | ${r.ruleAction} | ${r.protocol ?? "all"} | ${r.sourceCidrBlock} | ${ports(r.sourcePortRange)} | ${r.destinationCidrBlock} | ${r.description} |`,
     ),
   ];
   return `${lines.join("\n")}\n\nNetwork services: ${plan.networkServices.join(", ") || "none"}. Rules: ${plan.budget}.`;
 }
 
-/** Markdown: every scenario's matrix under its own inputs, plus the strategy comparison. */
+/** Markdown: every scenario's matrix, both modes side by side. */
 export function renderFlowMatrixMarkdown(): string {
   const out: string[] = [];
   for (const s of flowScenarios()) {
-    const { plan, cells } = runScenario(s);
-    out.push(`### Layout \`${s.id}\``, "", s.description, "", renderRulesMarkdown(plan), "");
-    out.push("| flow class | packet | ENIs crossed (egress / ingress) | mirror | agent | copies | verdict |");
-    out.push("|---|---|---|---|---|---|---|");
-    cells.forEach((c) => out.push(cellLine(c)));
-    const sum = summarize(cells);
+    const off = runScenario(s, false);
+    const on = runScenario(s, true);
+    out.push(`### Layout \`${s.id}\``, "", s.description, "", renderRulesMarkdown(on.plan), "");
     out.push(
-      "",
-      `Packets: ${cells.length}; exactly once ${sum["exactly once"]}, duplicated ${sum.duplicate}, lost ${sum.gap}, excluded by design ${sum["excluded by design"]}.`,
-      "",
+      "| flow class | packet | interfaces crossed (out / in) | `false`: agent + sidecar | `true`: mirror + agent + sidecar | verdict (`false` / `true`) |",
     );
-  }
-  out.push("### Strategy comparison (same packets, other dedup strategies)", "");
-  out.push(
-    "Steady = every declaration holds and every node has its session; degraded = the rows marked with a condition.",
-    "",
-    "| layout | dedup | rules | steady: once / dup / lost / excluded | degraded: once / dup / lost |",
-    "|---|---|---|---|---|",
-  );
-  for (const s of flowScenarios()) {
-    for (const d of ["mirrored-end", "sender", "none"] as const) {
-      const { plan, cells } = runScenario(s, d);
-      const steady = summarize(cells.filter((c) => !c.degraded));
-      const degraded = summarize(cells.filter((c) => c.degraded));
+    out.push("|---|---|---|---|---|---|");
+    on.cells.forEach((c, i) => {
+      const o = off.cells[i];
+      const cls = c.transition ? `${c.flowClass} *(${c.transition})*` : c.flowClass;
       out.push(
-        `| ${s.id} | ${d} | ${plan.budget} | ${steady["exactly once"]} / ${steady.duplicate} / ${steady.gap} / ${steady["excluded by design"]} | ` +
-          `${degraded["exactly once"]} / ${degraded.duplicate} / ${degraded.gap} |`,
+        `| ${cls} | ${c.packet.label} | ${legLine(c)} | ${o.copies.agent} + ${o.copies.sidecar} = **${o.copies.total}** | ` +
+          `${c.copies.mirror} + ${c.copies.agent} + ${c.copies.sidecar} = **${c.copies.total}** | ${o.verdict} / ${c.verdict} |`,
+      );
+    });
+    for (const [mode, r] of [
+      ["false", off],
+      ["true", on],
+    ] as const) {
+      const steady = summarize(r.cells.filter((c) => !c.transition));
+      out.push(
+        "",
+        `\`VPC_MIRRORING=${mode}\`, steady state: ${r.cells.filter((c) => !c.transition).length} packets; exactly once ${steady["exactly once"]}, duplicated ${steady.duplicate}, lost ${steady.gap}, excluded by design ${steady["excluded by design"]}.`,
       );
     }
+    out.push("");
   }
   return out.join("\n");
 }

@@ -2,7 +2,6 @@ import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import { cidrContains, intToIp, toRange } from "../../components/contract/cidr";
 import {
-  DedupStrategy,
   MIRROR_FILTER_RULE_QUOTA,
   MirrorFilterInputError,
   MirrorFilterPlan,
@@ -10,203 +9,115 @@ import {
   planMirrorFilter,
   rulesNeeded,
 } from "../../components/mirror/filterRules";
-import { WirePacket, copiesDelivered } from "../../harness/mirror/flowMatrix";
-import {
-  MirrorPacket,
-  PROTO,
-  evaluateMirror,
-  isMirrored,
-  validateMirrorRules,
-} from "../../harness/mirror/ruleEvaluator";
+import { AgentSettings, FlowNode, Member, agentExpectsMirrorCopy } from "../../harness/mirror/agentModel";
+import { FlowEni, FlowPacket, copiesDelivered } from "../../harness/mirror/flowMatrix";
+import { MirrorPacket, PROTO, evaluateMirror, validateMirrorRules } from "../../harness/mirror/ruleEvaluator";
 
 const VPC = ["10.0.0.0/16", "100.64.0.0/16"];
-const SHARED = "10.0.0.0/17"; // node subnets shared with unmirrored hosts
 const SENSOR_NET = "10.0.128.0/24";
+const FARGATE_NET = "10.0.80.0/20";
 const runs = { numRuns: 300 };
 
 const inCidr = (cidr: string) => {
   const r = toRange(cidr);
   return fc.integer({ min: r.first, max: r.last }).map(intToIp);
 };
-/** A block inside 100.64.0.0/16, /17../24. */
-const podBlock = fc
-  .integer({ min: 17, max: 24 })
+/** A block inside 10.0.64.0/18, /20../26 (candidate excluded destinations). */
+const excludedBlock = fc
+  .integer({ min: 20, max: 26 })
   .chain((prefix) =>
     fc
-      .integer({ min: 0, max: 2 ** (prefix - 16) - 1 })
-      .map((i) => `${intToIp(toRange("100.64.0.0/16").first + i * 2 ** (32 - prefix))}/${prefix}`),
+      .integer({ min: 0, max: 2 ** (prefix - 18) - 1 })
+      .map((i) => `${intToIp(toRange("10.0.64.0/18").first + i * 2 ** (32 - prefix))}/${prefix}`),
   );
-const strategy = fc.constantFrom<DedupStrategy>("mirrored-end", "sender", "none");
-/** Protocol and ports of an ordinary packet (ports >= 1024, so never DHCP/NTP/DNS). */
-const transport = fc.oneof(
-  fc.record({
-    protocol: fc.constantFrom(PROTO.TCP, PROTO.UDP),
-    srcPort: fc.integer({ min: 1024, max: 65535 }),
-    dstPort: fc.integer({ min: 1024, max: 65535 }),
-  }),
-  fc.record({ protocol: fc.constantFrom(PROTO.ICMP, 47, 50, 132) }),
-  fc.record({ protocol: fc.constant(PROTO.UDP) }), // non-first fragment
+/** Any port, with the NodePort range and the well-known ports AWS treats specially well represented. */
+const port = fc.oneof(
+  fc.integer({ min: 0, max: 65535 }),
+  fc.integer({ min: 29990, max: 32777 }),
+  fc.constantFrom(53, 67, 68, 123, 2003, 8080),
 );
-
-/** The other end of a flow: a mirrored-only pod, a node/host in a shared subnet (mirrored or not), or the internet. */
-type End = { ip: string; eni?: { name: string; mirrored: boolean } };
-const otherEnd = (blocks: string[], sensor: string): fc.Arbitrary<End> =>
-  fc
-    .oneof(
-      fc
-        .constantFrom(...blocks)
-        .chain(inCidr)
-        .map((ip) => ({ ip, eni: { name: "pod", mirrored: true } })),
-      fc
-        .tuple(inCidr(SHARED), fc.boolean())
-        .map(([ip, mirrored]) => ({ ip, eni: { name: "shared", mirrored } })),
-      inCidr("203.0.113.0/24").map((ip) => ({ ip })),
-    )
-    .filter((e) => e.ip !== sensor);
-
-const layout = fc.record({
-  blocks: fc.array(podBlock, { minLength: 1, maxLength: 2 }),
-  sensor: inCidr(SENSOR_NET),
-  sensorPort: fc.integer({ min: 1, max: 65535 }),
-});
-
-function wire(src: End, dst: End, t: Omit<MirrorPacket, "src" | "dst">): WirePacket {
-  return {
-    label: "random",
-    ...t,
-    src: src.ip,
-    dst: dst.ip,
-    ...(src.eni ? { egressAt: src.eni } : {}),
-    ...(dst.eni ? { ingressAt: dst.eni } : {}),
-  };
-}
+/** Protocol and ports of a whole packet (first fragment or unfragmented). */
+const transport = fc.oneof(
+  fc.record({ protocol: fc.constantFrom(PROTO.TCP, PROTO.UDP), srcPort: port, dstPort: port }),
+  fc.record({ protocol: fc.constantFrom(PROTO.ICMP, 47, 50, 132) }),
+);
+const plans = fc
+  .record({
+    sensors: fc.uniqueArray(inCidr(SENSOR_NET), { minLength: 1, maxLength: 3 }),
+    excluded: fc.array(excludedBlock, { maxLength: 3 }),
+    dns: fc.boolean(),
+    range: fc.constantFrom({ min: 30000, max: 32767 }, { min: 31000, max: 31999 }),
+  })
+  .map(({ sensors, excluded, dns, range }) =>
+    planMirrorFilter({
+      vpcCidrs: VPC,
+      sensorIps: sensors,
+      sensorPort: 2003,
+      excludedCidrs: excluded,
+      mirrorAmazonDns: dns,
+      nodePortRange: range,
+    }),
+  );
+/** A destination or source: anywhere, a sensor, an excluded block, Amazon DNS, instance metadata. */
+const address = (plan: MirrorFilterPlan) =>
+  fc.oneof(
+    inCidr("0.0.0.0/0"),
+    fc.constantFrom(...plan.sensorBlocks).chain(inCidr),
+    ...(plan.excludedBlocks.length > 0 ? [fc.constantFrom(...plan.excludedBlocks).chain(inCidr)] : []),
+    fc.constantFrom("10.0.0.2", "169.254.169.253", "169.254.169.254", "169.254.169.123"),
+  );
 
 describe("mirror properties (fast-check)", () => {
-  it("every packet with an end in a mirrored-only CIDR reaches the sensor exactly once (mirrored-end)", () => {
+  it("nothing a node receives is mirrored, except Amazon DNS with the network service", () => {
     fc.assert(
       fc.property(
-        layout.chain((l) =>
+        plans.chain((plan) =>
+          fc.record({ plan: fc.constant(plan), src: address(plan), dst: address(plan), t: transport }),
+        ),
+        ({ plan, src, dst, t }) => {
+          const p: MirrorPacket = { src, dst, ...t };
+          const d = evaluateMirror(plan, p, "ingress", { amazonDnsIps: plan.amazonDnsAddresses });
+          assert.equal(d.mirrored, d.reason === "network-service", JSON.stringify(d));
+        },
+      ),
+      runs,
+    );
+  });
+
+  it("the agent's exclusions and AWS's evaluation of the filter agree on every packet a node sends", () => {
+    fc.assert(
+      fc.property(
+        plans.chain((plan) =>
+          fc.record({ plan: fc.constant(plan), src: address(plan), dst: address(plan), t: transport }),
+        ),
+        ({ plan, src, dst, t }) => {
+          const p: MirrorPacket = { src, dst, ...t };
+          const aws = evaluateMirror(plan, p, "egress", { amazonDnsIps: plan.amazonDnsAddresses }).mirrored;
+          assert.equal(agentExpectsMirrorCopy(p, plan), aws, JSON.stringify(p));
+        },
+      ),
+      runs,
+    );
+  });
+
+  it("a node's packets to a sensor are never mirrored, whatever the peer, protocol or port", () => {
+    fc.assert(
+      fc.property(
+        plans.chain((plan) =>
           fc.record({
-            l: fc.constant(l),
-            pod: fc.constantFrom(...l.blocks).chain(inCidr),
-            other: otherEnd(l.blocks, l.sensor),
-            podSends: fc.boolean(),
+            plan: fc.constant(plan),
+            sensor: fc.constantFrom(...plan.sensorBlocks).chain(inCidr),
+            peer: inCidr("0.0.0.0/0"),
             t: transport,
           }),
         ),
-        ({ l, pod, other, podSends, t }) => {
-          const plan = planMirrorFilter({
-            vpcCidrs: VPC,
-            mirroredOnlyCidrs: l.blocks,
-            sensorIps: [l.sensor],
-            sensorPort: l.sensorPort,
-          });
-          const podEnd: End = { ip: pod, eni: { name: "pod", mirrored: true } };
-          const p = podSends ? wire(podEnd, other, t) : wire(other, podEnd, t);
-          assert.equal(copiesDelivered(plan, p, VPC).total, 1, JSON.stringify(p));
-        },
-      ),
-      runs,
-    );
-  });
-
-  it("a packet between two mirrored ENIs in mirrored-only CIDRs is copied once under both dedup strategies", () => {
-    fc.assert(
-      fc.property(
-        layout.chain((l) =>
-          fc.record({
-            l: fc.constant(l),
-            a: fc.constantFrom(...l.blocks).chain(inCidr),
-            b: fc.constantFrom(...l.blocks).chain(inCidr),
-            d: fc.constantFrom<DedupStrategy>("mirrored-end", "sender"),
-            t: transport,
-          }),
-        ),
-        ({ l, a, b, d, t }) => {
-          const plan = planMirrorFilter({
-            vpcCidrs: VPC,
-            mirroredOnlyCidrs: l.blocks,
-            sensorIps: [l.sensor],
-            sensorPort: l.sensorPort,
-            dedup: d,
-          });
-          const p = wire(
-            { ip: a, eni: { name: "a", mirrored: true } },
-            { ip: b, eni: { name: "b", mirrored: true } },
-            t,
-          );
-          assert.equal(copiesDelivered(plan, p, VPC).total, 1);
-        },
-      ),
-      runs,
-    );
-  });
-
-  it("the residual is exact: two mirrored ENIs in shared subnets get 2 copies, one mirrored end gets 1", () => {
-    fc.assert(
-      fc.property(
-        layout,
-        inCidr(SHARED),
-        inCidr(SHARED),
-        fc.boolean(),
-        strategy,
-        transport,
-        (l, a, b, bMirrored, d, t) => {
-          fc.pre(a !== l.sensor && b !== l.sensor);
-          const plan = planMirrorFilter({
-            vpcCidrs: VPC,
-            mirroredOnlyCidrs: l.blocks,
-            sensorIps: [l.sensor],
-            sensorPort: l.sensorPort,
-            dedup: d,
-          });
-          const p = wire(
-            { ip: a, eni: { name: "a", mirrored: true } },
-            { ip: b, eni: { name: "b", mirrored: bMirrored } },
-            t,
-          );
-          assert.equal(copiesDelivered(plan, p, VPC).total, bMirrored ? 2 : 1);
-        },
-      ),
-      runs,
-    );
-  });
-
-  it("traffic between a node and a sensor is never mirrored, any strategy, peer, direction, protocol or port", () => {
-    fc.assert(
-      fc.property(
-        layout,
-        strategy,
-        fc.oneof(inCidr("0.0.0.0/0"), fc.constantFrom("100.64.1.1", "10.0.1.10")),
-        fc.boolean(),
-        fc.integer({ min: 0, max: 255 }),
-        fc.integer({ min: 0, max: 65535 }),
-        fc.integer({ min: 0, max: 65535 }),
-        (l, d, peer, toSensor, protocol, sp, dp) => {
-          const plan = planMirrorFilter({
-            vpcCidrs: VPC,
-            mirroredOnlyCidrs: l.blocks,
-            sensorIps: [l.sensor],
-            sensorPort: l.sensorPort,
-            dedup: d,
-          });
-          const ported = protocol === PROTO.TCP || protocol === PROTO.UDP;
-          const p: MirrorPacket = {
-            protocol,
-            src: toSensor ? peer : l.sensor,
-            dst: toSensor ? l.sensor : peer,
-            ...(ported ? { srcPort: sp, dstPort: dp } : {}),
-          };
-          // A node's ENI sends what goes to the sensor and receives what comes from it.
-          assert.equal(isMirrored(plan, p, toSensor ? "egress" : "ingress"), false);
-          const node = { name: "node", mirrored: true };
+        ({ plan, sensor, peer, t }) => {
+          const ctx = { amazonDnsIps: plan.amazonDnsAddresses };
+          fc.pre(!plan.amazonDnsAddresses.includes(peer));
+          assert.equal(evaluateMirror(plan, { src: peer, dst: sensor, ...t }, "egress", ctx).mirrored, false);
           assert.equal(
-            copiesDelivered(
-              plan,
-              { label: "s", ...p, ...(toSensor ? { egressAt: node } : { ingressAt: node }) },
-              VPC,
-            ).total,
-            0,
+            evaluateMirror(plan, { src: sensor, dst: peer, ...t }, "ingress", ctx).mirrored,
+            false,
           );
         },
       ),
@@ -214,45 +125,97 @@ describe("mirror properties (fast-check)", () => {
     );
   });
 
-  it("plans are valid AWS rule sets within the quota, or a named budget error", () => {
+  it("between cluster members and outsiders, every packet reaches the sensor exactly once, in both agent modes", () => {
+    // Nodes with an agent, mirrored or not (an instance type AWS refuses); their pods and branch-ENI pods; Fargate
+    // pods with the sidecar; outsiders anywhere. One leg: the sender's interface, the receiver's interface.
+    const node = (name: string, mirrored: boolean): FlowNode => ({
+      name,
+      agent: true,
+      sessions: mirrored,
+      mirrorCovered: mirrored,
+    });
+    const nodes = [node("m1", true), node("m2", true), node("u1", false)];
+    const members: Member[] = [];
+    nodes.forEach((n, i) => {
+      members.push({ ip: `10.0.${i}.10`, kind: "node", node: n });
+      members.push({ ip: `10.0.${i}.11`, kind: "pod", node: n });
+      members.push({ ip: `100.64.${i}.12`, kind: "pod", node: n });
+      members.push({ ip: `10.0.${i}.13`, kind: "branch-pod", node: n });
+    });
+    members.push({ ip: "10.0.80.10", kind: "fargate-pod", sidecar: true });
+    members.push({ ip: "10.0.81.10", kind: "fargate-pod", sidecar: true });
+    const plan = planMirrorFilter({
+      vpcCidrs: VPC,
+      sensorIps: ["10.0.128.10"],
+      sensorPort: 2003,
+      excludedCidrs: [FARGATE_NET],
+    });
+    type Outsider = { ip: string; kind: "outsider" };
+    const endpoint: fc.Arbitrary<Member | Outsider> = fc.oneof(
+      fc.constantFrom(...members),
+      inCidr("192.0.2.0/24").map((ip): Outsider => ({ ip, kind: "outsider" })),
+    );
+    const eniOf = (m: Member | Outsider): FlowEni | undefined =>
+      m.kind === "outsider" || m.kind === "fargate-pod"
+        ? undefined
+        : { name: m.ip, node: m.node as FlowNode, kind: m.kind === "branch-pod" ? "branch" : "interface" };
+    fc.assert(
+      fc.property(endpoint, endpoint, transport, fc.boolean(), (src, dst, t, vpcMirroring) => {
+        fc.pre(src.ip !== dst.ip && !(src.kind === "outsider" && dst.kind === "outsider"));
+        const sameNode = "node" in src && "node" in dst && src.node === dst.node;
+        const w: MirrorPacket = { src: src.ip, dst: dst.ip, ...t };
+        const packet: FlowPacket = {
+          label: "random",
+          legs: [
+            sameNode
+              ? { wire: w, local: (src as Member).node }
+              : { wire: w, out: eniOf(src), in: eniOf(dst) },
+          ],
+        };
+        const settings: AgentSettings = { vpcMirroring, plan, fargateCidrs: [FARGATE_NET] };
+        const copies = copiesDelivered(plan, packet, members, settings);
+        assert.equal(
+          copies.total,
+          1,
+          `${JSON.stringify(w)} ${src.kind}->${dst.kind}: ${JSON.stringify(copies)}`,
+        );
+      }),
+      runs,
+    );
+  });
+
+  it("plans are valid AWS rule sets within the quota, egress only, or a named budget error", () => {
     fc.assert(
       fc.property(
-        fc.array(podBlock, { maxLength: 4 }),
+        fc.array(excludedBlock, { maxLength: 8 }),
         fc.uniqueArray(inCidr(SENSOR_NET), { minLength: 1, maxLength: 10 }),
-        strategy,
-        (blocks, sensors, d) => {
+        (excluded, sensors) => {
           let plan: MirrorFilterPlan;
           try {
             plan = planMirrorFilter({
               vpcCidrs: VPC,
-              mirroredOnlyCidrs: blocks,
+              excludedCidrs: excluded,
               sensorIps: sensors,
               sensorPort: 2003,
-              dedup: d,
             });
           } catch (e) {
             assert.ok(e instanceof MirrorFilterInputError, String(e));
-            assert.ok(["sensorIps", "mirroredOnlyCidrs"].includes(e.input));
+            assert.ok(["sensorIps", "excludedCidrs"].includes(e.input));
             assert.match(e.message, /over the budget of 10/);
             return;
           }
           assert.ok(plan.rules.length <= MIRROR_FILTER_RULE_QUOTA);
-          assert.equal(
-            plan.rules.length,
-            rulesNeeded(d, plan.sensorBlocks.length, plan.mirroredOnlyBlocks.length),
-          );
+          assert.equal(plan.rules.length, rulesNeeded(plan.sensorBlocks.length, plan.excludedBlocks.length));
           validateMirrorRules(plan.rules);
-          for (const dir of ["egress", "ingress"] as const) {
-            const list = plan.rules.filter((r) => r.trafficDirection === dir);
-            list.forEach((r, i) => i > 0 && assert.ok(r.ruleNumber > list[i - 1].ruleNumber));
-            const last = list[list.length - 1];
-            assert.deepEqual(
-              [last.ruleAction, last.sourceCidrBlock, last.destinationCidrBlock],
-              ["accept", "0.0.0.0/0", "0.0.0.0/0"],
-            );
-            // Sensor rules come first, so nothing can accept sensor traffic before them.
-            list.slice(0, plan.sensorBlocks.length).forEach((r) => assert.equal(r.ruleAction, "reject"));
-          }
+          assert.ok(plan.rules.every((r) => r.trafficDirection === "egress"));
+          plan.rules.forEach((r, i) => i > 0 && assert.ok(r.ruleNumber > plan.rules[i - 1].ruleNumber));
+          const last = plan.rules[plan.rules.length - 1];
+          assert.deepEqual(
+            [last.ruleAction, last.sourceCidrBlock, last.destinationCidrBlock],
+            ["accept", "0.0.0.0/0", "0.0.0.0/0"],
+          );
+          // Sensor rules come first, so nothing can accept sensor traffic before them.
+          plan.rules.slice(0, plan.sensorBlocks.length).forEach((r) => assert.equal(r.ruleAction, "reject"));
           // Sensor blocks cover the sensors and nothing else.
           const covered = plan.sensorBlocks.reduce((n, b) => n + (toRange(b).last - toRange(b).first + 1), 0);
           assert.equal(covered, sensors.length);
