@@ -67,26 +67,50 @@ function fingerprint(settings: SensorSettings, layout: RunningConfigLayout): str
 }
 
 /**
- * Writes the planned settings, reads them back and saves. A sensor that accepts the document but does not keep
- * our settings (a layout that does not match its config) is an error, and nothing is saved.
+ * Waits between read-backs after a PUT. The vendor documents that a PUT which changes the running config
+ * "creates a job to replace the previous file", so the change may land a moment after the 204; about 16 s in all.
+ */
+const READ_BACK_DELAYS_MS = [0, 250, 500, 1000, 2000, 4000, 8000];
+
+/** How writes are confirmed; the provider always uses the defaults. */
+export interface SensorWriteOptions {
+  /** Waits before each read-back after a PUT, in milliseconds (default: about 16 s in all). */
+  readBackDelaysMs?: number[];
+}
+
+/**
+ * Writes the planned settings, reads them back until the sensor holds them, then saves. A sensor that accepts
+ * the document but never shows our settings (a layout that does not match its config) is an error, and nothing
+ * is saved: saving before the replace job finished could save the old config.
  */
 async function writeVerifyAndSave(
   connection: SensorConnection,
   running: RunningConfig,
   plan: SensorPlan,
   layout: RunningConfigLayout,
+  options: SensorWriteOptions,
 ): Promise<void> {
+  const delays = options.readBackDelaysMs ?? READ_BACK_DELAYS_MS;
   await putRunningConfig(connection, writeSensorSettings(running, plan.settings, layout));
-  const kept = readSensorSettings(await getRunningConfig(connection), layout);
-  if (fingerprint(kept, layout) !== fingerprint(plan.settings, layout)) {
-    throw new Error(
-      `runningConfigLayout: the sensor accepted the new running config but did not keep the change ` +
-        `(${plan.changes.join("; ")}): read back from ${layout.rpcapPath.join(".")} and ` +
-        `${layout.remoteDiscoveryPath.join(".")}, it holds ${fingerprint(kept, layout)}. The running config ` +
-        `layout assumed here does not match this sensor (docs/sensor.md); the running config was not saved.`,
-    );
+  const wanted = fingerprint(plan.settings, layout);
+  let held = "";
+  for (const delay of delays) {
+    if (delay > 0) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    held = fingerprint(readSensorSettings(await getRunningConfig(connection), layout), layout);
+    if (held === wanted) {
+      await saveRunningConfig(connection);
+      return;
+    }
   }
-  await saveRunningConfig(connection);
+  throw new Error(
+    `runningConfigLayout: the sensor accepted the new running config but did not keep the change ` +
+      `(${plan.changes.join("; ")}): read back ${delays.length} times from ` +
+      `${layout.rpcapPath.join(".")} and ${layout.remoteDiscoveryPath.join(".")}, it holds ${held}. The ` +
+      `running config layout assumed here does not match this sensor (docs/sensor.md); the running config was ` +
+      `not saved.`,
+  );
 }
 
 /** True when the saved config already holds every desired item (nothing of ours is waiting to be saved). */
@@ -106,6 +130,7 @@ async function savedHoldsDesired(inputs: SensorConfigurationInputs): Promise<boo
 async function applyInputs(
   inputs: SensorConfigurationInputs,
   previouslyAdded: SensorAdditions,
+  options: SensorWriteOptions,
 ): Promise<SensorConfigurationState> {
   const layout = inputs.runningConfigLayout;
   const running = await getRunningConfig(inputs);
@@ -117,7 +142,7 @@ async function applyInputs(
   );
   let changes = plan.changes;
   if (changes.length > 0) {
-    await writeVerifyAndSave(inputs, running, plan, layout);
+    await writeVerifyAndSave(inputs, running, plan, layout, options);
   } else if (!(await savedHoldsDesired(inputs))) {
     // An earlier run (or a person) changed the running config without saving it: save, or a restart loses it.
     await saveRunningConfig(inputs);
@@ -149,8 +174,9 @@ export async function diffSensor(
 /** Provider `create`. */
 export async function createSensorConfiguration(
   inputs: SensorConfigurationInputs,
+  options: SensorWriteOptions = {},
 ): Promise<pulumi.dynamic.CreateResult<SensorConfigurationState>> {
-  const outs = await applyInputs(inputs, NOTHING_ADDED);
+  const outs = await applyInputs(inputs, NOTHING_ADDED, options);
   return { id: sensorBaseUrl(inputs.apiUrl), outs };
 }
 
@@ -159,18 +185,23 @@ export async function updateSensorConfiguration(
   _id: string,
   olds: SensorConfigurationState,
   news: SensorConfigurationInputs,
+  options: SensorWriteOptions = {},
 ): Promise<pulumi.dynamic.UpdateResult<SensorConfigurationState>> {
-  return { outs: await applyInputs(news, olds.added ?? NOTHING_ADDED) };
+  return { outs: await applyInputs(news, olds.added ?? NOTHING_ADDED, options) };
 }
 
 /** Provider `delete`: removes exactly what this resource added. */
-export async function deleteSensorConfiguration(_id: string, state: SensorConfigurationState): Promise<void> {
+export async function deleteSensorConfiguration(
+  _id: string,
+  state: SensorConfigurationState,
+  options: SensorWriteOptions = {},
+): Promise<void> {
   const layout = state.runningConfigLayout;
   const connection: SensorConnection = { apiUrl: state.apiUrl, apiKey: state.apiKey, tls: state.tls ?? {} };
   const running = await getRunningConfig(connection);
   const plan = planSensorRemoval(readSensorSettings(running, layout), state.added ?? NOTHING_ADDED, layout);
   if (plan.changes.length > 0) {
-    await writeVerifyAndSave(connection, running, plan, layout);
+    await writeVerifyAndSave(connection, running, plan, layout, options);
   }
 }
 

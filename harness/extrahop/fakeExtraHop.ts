@@ -8,12 +8,13 @@
  * - every call carries `Authorization: ExtraHop apikey=<key>`; a missing or unknown key is 401, a key whose user
  *   lacks the privilege for a write is 403, an unknown resource is 404;
  * - `GET /api/v1/runningconfig[?section=<name>]` returns the running config (or one top-level section);
- * - `PUT /api/v1/runningconfig` replaces the whole running config, "not automatically saved", answers 204;
+ * - `PUT /api/v1/runningconfig` replaces the whole running config, "not automatically saved", answers 204; a
+ *   changing PUT "creates a job", modelled as reads that still show the previous config (`staleReadsAfterPut`);
  * - `POST /api/v1/runningconfig/save` saves the running config, answers 204;
  * - `GET /api/v1/runningconfig/saved` returns the saved config.
  * Error bodies are `{"error_message": "..."}`, the shape third-party clients of the API parse
  * (github.com/TedDriggs/extrahop src/errors.rs, `ErrorBody`); the message texts are this fake's own.
- * Not modelled: jobs created by a PUT, rate limits, CORS, the rest of the API.
+ * Not modelled: the jobs API, rate limits, CORS, the rest of the API.
  */
 import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -46,6 +47,11 @@ export interface FakeExtraHopOptions {
    * that drops or normalises keys it does not know.
    */
   acceptPut?: (doc: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * How many `GET /runningconfig` after a PUT still answer the previous config: the replace job the vendor
+   * says a changing PUT creates, still running. Default 0.
+   */
+  staleReadsAfterPut?: number;
 }
 
 /** A running fake sensor. */
@@ -75,6 +81,8 @@ export async function startFakeExtraHop(options: FakeExtraHopOptions): Promise<F
   let running = structuredClone(options.runningConfig);
   let saved = structuredClone(options.savedConfig ?? options.runningConfig);
   const requests: FakeRequest[] = [];
+  let previous = running;
+  let staleReads = 0;
 
   const answer = (res: ServerResponse, req: IncomingMessage, status: number, body?: unknown) => {
     requests.push({ method: req.method ?? "", path: req.url ?? "", status });
@@ -120,10 +128,12 @@ export async function startFakeExtraHop(options: FakeExtraHopOptions): Promise<F
     switch (route) {
       case `GET ${API}/runningconfig`: {
         const section = url.searchParams.get("section");
+        const shown = staleReads > 0 ? previous : running;
+        staleReads = Math.max(0, staleReads - 1);
         if (section === null) {
-          answer(res, req, 200, running);
-        } else if (section in running) {
-          answer(res, req, 200, running[section]);
+          answer(res, req, 200, shown);
+        } else if (section in shown) {
+          answer(res, req, 200, shown[section]);
         } else {
           fail(res, req, 404, `No running config section named ${section}`);
         }
@@ -142,12 +152,15 @@ export async function startFakeExtraHop(options: FakeExtraHopOptions): Promise<F
           return;
         }
         const kept = options.acceptPut ? options.acceptPut(doc as Record<string, unknown>) : doc;
+        previous = running;
         running = structuredClone(kept as Record<string, unknown>);
+        staleReads = options.staleReadsAfterPut ?? 0;
         answer(res, req, 204);
         return;
       }
       case `POST ${API}/runningconfig/save`:
-        saved = structuredClone(running);
+        // While the replace job runs, the sensor still holds (and so saves) the previous config.
+        saved = structuredClone(staleReads > 0 ? previous : running);
         answer(res, req, 204);
         return;
       default:

@@ -159,6 +159,23 @@ describe("sensor: lifecycle against the fake ExtraHop API", function () {
     assert.deepEqual(outs?.added.forwardingRules, POD_RULES);
   });
 
+  it("waits for the sensor's replace job to show the change before saving", async () => {
+    fake = await startFakeExtraHop({ runningConfig: sampleRunningConfig(), staleReadsAfterPut: 2 });
+    await createSensorConfiguration(inputsFor(fake));
+    assert.equal(rpcapOf(fake.saved()).rules.length, 3, "the saved config holds our rules");
+    assert.deepEqual(
+      fake.requests.map((r) => `${r.method} ${r.path}`),
+      [
+        "GET /api/v1/runningconfig",
+        "PUT /api/v1/runningconfig",
+        "GET /api/v1/runningconfig",
+        "GET /api/v1/runningconfig",
+        "GET /api/v1/runningconfig",
+        "POST /api/v1/runningconfig/save",
+      ],
+    );
+  });
+
   it("settings in force but never saved are saved on the next apply", async () => {
     const configured = sampleRunningConfig({ rpcapEnabled: true });
     rpcapOf(configured).rules.push(ourRule(2003, "10.0.0.0/16"), ourRule(2003, "100.64.0.0/16"));
@@ -256,12 +273,14 @@ describe("sensor: lifecycle against the fake ExtraHop API", function () {
           return kept;
         },
       });
-      const error = await rejection(createSensorConfiguration(inputsFor(fake)));
+      const error = await rejection(
+        createSensorConfiguration(inputsFor(fake), { readBackDelaysMs: [0, 0, 0] }),
+      );
       assert.match(
         error.message,
         /^runningConfigLayout: the sensor accepted the new running config but did not keep/,
       );
-      assert.match(error.message, /was not saved/);
+      assert.match(error.message, /read back 3 times .* was not saved/);
       assert.deepEqual(fake.saved(), sampleRunningConfig());
     });
 
