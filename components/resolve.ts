@@ -10,9 +10,16 @@ import { planMirrorFilter, MirrorFilterInputError, type MirrorFilterPlan } from 
 import {
   configuredNetwork,
   eksNetwork,
+  networkFrom,
   type ClusterNetwork,
   type NetworkCheck,
 } from "./network/clusterNetwork";
+import { kubernetesClientFromKubeconfig } from "./network/kubernetesClient";
+import {
+  ClusterNetworkDiscoveryError,
+  discoverClusterNetwork,
+  type KubernetesClusterNetwork,
+} from "./network/kubernetesDiscovery";
 import { eksClusterFacts, lookupNamedCluster, type ApiServer } from "./network/eksLookup";
 import {
   argsError,
@@ -113,20 +120,39 @@ function filterPlan(args: ResolvedArgs, network: ClusterNetwork): MirrorFilterPl
   }
 }
 
-/** Ranges of a cluster without EKS: both given, or discovered through the Kubernetes API. */
+/**
+ * Ranges of a cluster without EKS: both given, or discovered through the Kubernetes API with the kubeconfig
+ * (Calico IPPools, kubeadm-config, control-plane flags, CNI config, node podCIDRs; overrides win).
+ */
 async function selfManagedNetwork(a: ResolvedArgs): Promise<NetworkCheck> {
   if (a.podCidrs && a.serviceCidrs) {
-    return configuredNetwork(a.podCidrs, a.serviceCidrs);
+    return configuredNetwork(a.podCidrs, a.serviceCidrs, a.datapath === "auto" ? undefined : a.datapath);
   }
-  return {
-    ok: false,
-    problems: [
-      {
-        propertyPath: "podCidrs",
-        reason: "and serviceCidrs are required (discovery through the Kubernetes API is not available yet)",
-      },
-    ],
-  };
+  let found: KubernetesClusterNetwork;
+  try {
+    found = await discoverClusterNetwork(kubernetesClientFromKubeconfig(a.kubeconfig as string), {
+      podCidrs: a.podCidrs,
+      serviceCidrs: a.serviceCidrs,
+    });
+  } catch (err) {
+    const message = err instanceof ClusterNetworkDiscoveryError ? err.message : (err as Error).message;
+    return {
+      ok: false,
+      problems: [
+        {
+          propertyPath: a.podCidrs ? "serviceCidrs" : "podCidrs",
+          reason: `could not be discovered through the Kubernetes API (set podCidrs and serviceCidrs): ${message}`,
+        },
+      ],
+    };
+  }
+  const pick = (kind: "pod" | "service") =>
+    found.sources.filter((s) => s.kind === kind).map(({ range, from }) => ({ range, from }));
+  return networkFrom({
+    vpcCidrs: [],
+    sources: { pods: pick("pod"), services: pick("service") },
+    datapath: found.datapath?.datapath,
+  });
 }
 
 /**
