@@ -6,10 +6,10 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_RUNNING_CONFIG_LAYOUT } from "../../components/sensor/runningConfigLayout";
+import { sampleWorld } from "../../harness/aws/sampleCluster";
 import { installPulumiMocks, settle, type MockRecorder } from "../../harness/pulumi/mocks";
 
 const TYPE = "pulumi-nodejs:dynamic/pod-packet-forwarding:SensorConfiguration";
-const WORLD = { accountId: "111122223333", region: "us-east-1" };
 /** The engine's wire form of a secret: `{ [SECRET_SIG]: SECRET_VALUE, value }` (@pulumi/pulumi runtime/rpc). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -19,7 +19,7 @@ describe("sensor: SensorConfiguration registered under the Pulumi mocks", functi
   let recorder: MockRecorder;
 
   beforeEach(async () => {
-    recorder = await installPulumiMocks(WORLD);
+    recorder = await installPulumiMocks(sampleWorld());
   });
 
   /** Registers one resource (the module is imported after the mocks, as a program would be). */
