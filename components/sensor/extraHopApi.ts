@@ -69,8 +69,8 @@ function httpFailure(action: string, url: string, status: number, statusText: st
       );
     case 403:
       return (
-        `apiKey: the key's user may not ${action} (${answer}); the running config needs a user with System ` +
-        `and Access Administration privileges`
+        `apiKey: the key's user may not ${action} (${answer}); use the key of a sensor user allowed to change ` +
+        `the running config (an administrator)`
       );
     case 404:
       return (

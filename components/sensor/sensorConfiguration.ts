@@ -34,8 +34,8 @@ export interface SensorConfigurationArgs {
   /** The sensor's REST API: `https://<sensor>[:port]`; the `/api/v1` suffix is optional. */
   apiUrl: pulumi.Input<string>;
   /**
-   * API key of a sensor user allowed to change the running config (System and Access Administration
-   * privileges); kept as a secret in the state.
+   * API key of a sensor user allowed to change the running config (an administrator); kept as a secret in
+   * the state.
    */
   apiKey: pulumi.Input<string>;
   /** Certificate verification settings. */
