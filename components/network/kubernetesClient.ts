@@ -36,6 +36,7 @@ const USER_AGENT = "pod-packet-forwarding (cluster network discovery)";
 const EXPIRY_MARGIN_MS = 10_000;
 
 interface Credentials {
+  plugin?: ExecCredential;
   authorization?: string;
   clientCertificate?: Buffer;
   clientKey?: Buffer;
@@ -53,31 +54,57 @@ export function kubernetesClient(
   const timeoutMs = options.timeoutMs ?? 30_000;
   const server = new URL(connection.server);
   const prefix = server.pathname.replace(/\/+$/, "");
-  let pluginCredential: ExecCredential | undefined;
+  let pluginRun: Promise<ExecCredential> | undefined;
 
-  async function execCredential(forceRefresh: boolean): Promise<ExecCredential | undefined> {
-    const plugin = connection.exec;
-    if (!plugin) {
+  function runPlugin(): Promise<ExecCredential> {
+    const plugin = connection.exec as NonNullable<KubernetesConnection["exec"]>;
+    return runExecCredentialPlugin(
+      plugin,
+      {
+        server: connection.server,
+        certificateAuthority: connection.certificateAuthority,
+        insecureSkipTlsVerify: connection.insecureSkipTlsVerify,
+        tlsServerName: connection.tlsServerName,
+      },
+      connection.baseDirectory,
+      options.execTimeoutMs,
+    );
+  }
+
+  /**
+   * The plugin's current credential. Concurrent requests share one run of the plugin, and a credential the server
+   * refused (`rejected`) or that is about to expire is replaced by one new run, however many requests noticed it.
+   */
+  async function execCredential(rejected?: ExecCredential): Promise<ExecCredential | undefined> {
+    if (!connection.exec) {
       return undefined;
     }
-    const fresh =
-      pluginCredential &&
-      (pluginCredential.expiresAt === undefined ||
-        pluginCredential.expiresAt - EXPIRY_MARGIN_MS > Date.now());
-    if (forceRefresh || !fresh) {
-      pluginCredential = await runExecCredentialPlugin(
-        plugin,
-        {
-          server: connection.server,
-          certificateAuthority: connection.certificateAuthority,
-          insecureSkipTlsVerify: connection.insecureSkipTlsVerify,
-          tlsServerName: connection.tlsServerName,
-        },
-        connection.baseDirectory,
-        options.execTimeoutMs,
-      );
+    let ranHere = false;
+    for (;;) {
+      if (!pluginRun) {
+        pluginRun = runPlugin();
+        ranHere = true;
+      }
+      const run = pluginRun;
+      let credential: ExecCredential;
+      try {
+        credential = await run;
+      } catch (err) {
+        if (pluginRun === run) {
+          pluginRun = undefined;
+        }
+        throw err;
+      }
+      const expiring =
+        credential.expiresAt !== undefined && credential.expiresAt - EXPIRY_MARGIN_MS <= Date.now();
+      // A credential fresh from a run this call started is used as it is: the server decides.
+      if (ranHere || (credential !== rejected && !expiring)) {
+        return credential;
+      }
+      if (pluginRun === run) {
+        pluginRun = undefined;
+      }
     }
-    return pluginCredential;
   }
 
   function bearerToken(): string | undefined {
@@ -96,11 +123,12 @@ export function kubernetesClient(
     return connection.token;
   }
 
-  async function credentials(forceRefresh: boolean): Promise<Credentials> {
-    const plugin = await execCredential(forceRefresh);
+  async function credentials(rejected?: ExecCredential): Promise<Credentials> {
+    const plugin = await execCredential(rejected);
     const token = plugin?.token ?? bearerToken();
     const basic = connection.basicAuth;
     return {
+      plugin,
       authorization: token
         ? `Bearer ${token}`
         : basic
@@ -175,10 +203,11 @@ export function kubernetesClient(
   }
 
   async function request(method: "GET" | "POST", apiPath: string, body?: unknown): Promise<KubernetesAnswer> {
-    const answer = await send(method, apiPath, body, await credentials(false));
+    const creds = await credentials();
+    const answer = await send(method, apiPath, body, creds);
     // A plugin credential can be revoked or expire early: client-go runs the plugin again once on 401.
-    if (answer.status === 401 && connection.exec) {
-      return send(method, apiPath, body, await credentials(true));
+    if (answer.status === 401 && creds.plugin) {
+      return send(method, apiPath, body, await credentials(creds.plugin));
     }
     return answer;
   }

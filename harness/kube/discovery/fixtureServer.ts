@@ -82,12 +82,12 @@ export async function startFixtureServer(options: FixtureServerOptions): Promise
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const socket = req.socket as TLSSocket;
-        const peer = socket.authorized ? socket.getPeerCertificate() : undefined;
+        const commonName = socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
         const seen: SeenRequest = {
           method: req.method ?? "",
           path: (req.url ?? "").startsWith(prefix) ? (req.url ?? "").slice(prefix.length) : (req.url ?? ""),
           authorization: req.headers.authorization,
-          clientCommonName: peer?.subject?.CN,
+          clientCommonName: Array.isArray(commonName) ? commonName[0] : commonName,
           userAgent: req.headers["user-agent"],
         };
         requests.push(seen);
