@@ -4,9 +4,16 @@
 // is typed to the VPC simulation's cluster), except that a bulk stream is counted by the copies of its marked
 // first segment (an encapsulated copy of a segment has other addresses, so byte coverage alone cannot see it).
 import type { Capture, Observation } from "../cluster";
-import { newMarker } from "../matrix";
 import type { Command, Reply } from "../processes";
 import * as O from "./topology";
+
+let markerSeq = 0;
+
+/** A unique 16-character marker in the form the capture reader looks for (MARKER_RE of harness/sim/cluster.ts). */
+export function newMarker(): string {
+  const base = (Date.now() % 1e9).toString(36) + (++markerSeq).toString(36);
+  return ("mko" + base + "0000000000000000").slice(0, 16);
+}
 
 /** Which packets of a flow carry its marker. */
 export type Kind = "req" | "rsp" | "err";

@@ -2,9 +2,16 @@
 // services and the per-datapath wiring facts (tunnel device, its address, pod ranges). Plain data, shared by the
 // wiring, the fake API objects, the flow matrix and the benchmark.
 import * as crypto from "crypto";
-import { HOST_TCP, HOST_UDP, NODEPORT_TCP, NODEPORT_UDP, POD_TCP, POD_UDP } from "../topology";
 
-export { HOST_TCP, HOST_UDP, NODEPORT_TCP, NODEPORT_UDP, POD_TCP, POD_UDP };
+/** Ports of the echo servers every pod runs (the harness's worker role). */
+export const POD_TCP = 8080;
+export const POD_UDP = 9000;
+/** Ports of the echo servers on the nodes (hostNetwork). */
+export const HOST_TCP = 7000;
+export const HOST_UDP = 7001;
+/** The NodePort service's ports on every node. */
+export const NODEPORT_TCP = 30080;
+export const NODEPORT_UDP = 30090;
 
 /** The datapaths the overlay simulation builds. */
 export type DatapathName = "calico-bgp" | "calico-ipip" | "calico-vxlan" | "flannel-vxlan";
