@@ -36,8 +36,10 @@ interface StackRun {
   program: ProgramConfig;
 }
 
+/** The stack outputs with every Output inside resolved (mocks, not preview: all are known). */
 function resolved(value: unknown): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as Record<string, unknown>)));
+  const outputs = pulumi.output(value as pulumi.Input<Record<string, unknown>>);
+  return new Promise((resolve) => outputs.apply((v) => resolve(v as Record<string, unknown>)));
 }
 
 describe("the program under the config the Pulumi CLI passes (index.ts, Pulumi mocks)", function () {
