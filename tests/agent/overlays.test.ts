@@ -207,6 +207,17 @@ describe("agent on overlay datapaths: simulated self-managed clusters, VPC_MIRRO
           });
         }
 
+        it("bulk TCP reaches the sensor whole, in wire-sized frames", function () {
+          for (const r of results.filter((x) => x.bulk)) {
+            assert.strictEqual(
+              r.bulk!.unique,
+              r.bulk!.sent,
+              `${flowTitle(r.flow)}: ${JSON.stringify(r.bulk)}`,
+            );
+            assert.ok(r.bulk!.maxFrameLength <= 1514, `${flowTitle(r.flow)}: ${JSON.stringify(r.bulk)}`);
+          }
+        });
+
         it("no encapsulated copy between nodes reaches the sensor", function () {
           assert.strictEqual(outerFrames(cluster!.topology, cap), 0);
         });

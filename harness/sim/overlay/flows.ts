@@ -2,7 +2,8 @@
 // of copies of each marked packet at the sensor. With VPC_MIRRORING=false (mirroring is AWS-only) every marked
 // packet must reach the sensor exactly once. Sending and counting follow runMatrix in harness/sim/matrix.ts (which
 // is typed to the VPC simulation's cluster), except that a bulk stream is counted by the copies of its marked
-// first segment (an encapsulated copy of a segment has other addresses, so byte coverage alone cannot see it).
+// first segment and of the server's answer to it (an encapsulated copy of a segment has other addresses, so byte
+// coverage alone cannot see it); byte coverage and the largest frame are reported beside.
 import type { Capture, Observation } from "../cluster";
 import type { Command, Reply } from "../processes";
 import * as O from "./topology";
@@ -26,9 +27,13 @@ export interface OverlayFlow {
   scope: "same node" | "cross node" | "outside";
   /** Worker that sends (namespace key: pA1, nA, outside, inet, ...). */
   from: string;
+  /** Client operation of the worker (tcp, udp, ping, udp-closed, tcp-bulk). */
   op: Command["op"];
+  /** Destination address. */
   host: string;
+  /** Destination port (TCP/UDP). */
   port?: number;
+  /** UDP datagram size, or bytes of a bulk stream. */
   size?: number;
   /** Packets of the flow that carry the marker. */
   kinds: Kind[];
@@ -36,19 +41,26 @@ export interface OverlayFlow {
 
 /** What runs flows and reads the sensor: an overlay cluster (or anything shaped like one). */
 export interface FlowTarget {
+  /** The worker of a namespace key, which runs one client operation per `send`. */
   worker(key: string): { send(c: Omit<Command, "id">): Promise<Reply> };
+  /** Everything the sensor received so far. */
   collect(): Capture;
 }
 
 /** One flow's outcome. */
 export interface OverlayFlowResult {
   flow: OverlayFlow;
+  /** The flow's marker. */
   marker: string;
   /** The traffic itself worked (false: the simulated datapath is broken, not the agent). */
   ok: boolean;
+  /** The worker's answer ("ok", "refused", an error). */
   detail: string;
+  /** Copies expected per kind (1 for each kind the flow carries). */
   expected: Record<Kind, number>;
+  /** Copies the sensor received per kind. */
   got: Record<Kind, number>;
+  /** Every frame that carried the marker. */
   observations: Observation[];
   /** tcp-bulk: stream bytes written, distinct stream bytes the sensor received as inner packets, largest frame. */
   bulk?: { sent: number; unique: number; segments: number; maxFrameLength: number };
