@@ -3,7 +3,12 @@
  * those input changes in `pulumi preview`), and whether the resource must be replaced (another sensor).
  */
 import { sensorBaseUrl } from "./extraHopApi";
-import { describeRule, type SensorConfigurationInputs, type SensorConfigurationState } from "./sensorState";
+import {
+  describeRule,
+  UNKNOWN_VALUE,
+  type SensorConfigurationInputs,
+  type SensorConfigurationState,
+} from "./sensorState";
 
 /** The difference between recorded state and new inputs. */
 export interface SensorDiff {
@@ -33,7 +38,9 @@ export function diffSensorConfiguration(
   olds: SensorConfigurationState,
   news: SensorConfigurationInputs,
 ): SensorDiff {
-  const replaces = sensorBaseUrl(olds.apiUrl) === sensorBaseUrl(news.apiUrl) ? [] : ["apiUrl"];
+  // A value a preview does not know yet may change anything, but only a known other sensor is a replacement.
+  const unknownUrl = news.apiUrl === UNKNOWN_VALUE;
+  const replaces = unknownUrl || sensorBaseUrl(olds.apiUrl) === sensorBaseUrl(news.apiUrl) ? [] : ["apiUrl"];
   const changed: string[] = [];
   const effects: string[] = [];
 
@@ -53,6 +60,12 @@ export function diffSensorConfiguration(
     }
   }
 
+  if (!Array.isArray(news.forwardingRules) || !Array.isArray(news.remoteDiscoveryCidrs)) {
+    // Computed from other resources and unknown in this preview: the rules will be compared at `pulumi up`.
+    changed.push(...(Array.isArray(news.forwardingRules) ? [] : ["forwardingRules"]));
+    changed.push(...(Array.isArray(news.remoteDiscoveryCidrs) ? [] : ["remoteDiscoveryCidrs"]));
+    return { replaces, changed, effects };
+  }
   const oldRules = asSet((olds.forwardingRules ?? []).map(describeRule));
   const newRules = asSet(news.forwardingRules.map(describeRule));
   const addedRules = [...newRules].filter((r) => !oldRules.has(r));

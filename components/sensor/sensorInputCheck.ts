@@ -3,6 +3,7 @@
  * allowed; runs in the provider's `check` (preview) and in the program for values known up front.
  */
 import type { RunningConfigLayout } from "./runningConfigLayout";
+import { UNKNOWN_VALUE } from "./sensorState";
 
 /** One problem with an input. */
 export interface SensorInputProblem {
@@ -38,7 +39,13 @@ export function isCanonicalIpv4Cidr(value: string): boolean {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** A value a preview does not know yet: checked when it is known, at `pulumi up`. */
+const isUnknown = (value: unknown) => value === UNKNOWN_VALUE;
+
 function checkApiUrl(value: unknown, problems: SensorInputProblem[]): void {
+  if (isUnknown(value)) {
+    return;
+  }
   let url: URL | undefined;
   try {
     url = typeof value === "string" ? new URL(value) : undefined;
@@ -62,7 +69,7 @@ function checkApiUrl(value: unknown, problems: SensorInputProblem[]): void {
 }
 
 function checkTls(value: unknown, problems: SensorInputProblem[]): void {
-  if (value === undefined) {
+  if (value === undefined || isUnknown(value)) {
     return;
   }
   if (!isRecord(value)) {
@@ -72,7 +79,12 @@ function checkTls(value: unknown, problems: SensorInputProblem[]): void {
     });
     return;
   }
-  const { caCertificate, insecure, serverName } = value;
+  const known = (v: unknown) => (isUnknown(v) ? undefined : v);
+  const [caCertificate, insecure, serverName] = [
+    known(value.caCertificate),
+    known(value.insecure),
+    known(value.serverName),
+  ];
   if (
     caCertificate !== undefined &&
     (typeof caCertificate !== "string" || !caCertificate.includes("-----BEGIN CERTIFICATE-----"))
@@ -98,6 +110,9 @@ function checkTls(value: unknown, problems: SensorInputProblem[]): void {
 }
 
 function checkRules(value: unknown, problems: SensorInputProblem[]): void {
+  if (isUnknown(value)) {
+    return;
+  }
   if (!Array.isArray(value) || value.length === 0) {
     problems.push({ property: "forwardingRules", reason: "needs at least one pod CIDR (podCidrs is empty)" });
     return;
@@ -110,6 +125,9 @@ function checkRules(value: unknown, problems: SensorInputProblem[]): void {
       return;
     }
     const { port, interfaceAddress } = rule;
+    if (isUnknown(port) || isUnknown(interfaceAddress)) {
+      return;
+    }
     if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
       problems.push({
         property: `${at}.port`,
@@ -131,11 +149,17 @@ function checkRules(value: unknown, problems: SensorInputProblem[]): void {
 }
 
 function checkDiscovery(value: unknown, problems: SensorInputProblem[]): void {
+  if (isUnknown(value)) {
+    return;
+  }
   if (!Array.isArray(value)) {
     problems.push({ property: "remoteDiscoveryCidrs", reason: "must be a list of IPv4 CIDRs" });
     return;
   }
   value.forEach((cidr: unknown, i) => {
+    if (isUnknown(cidr)) {
+      return;
+    }
     if (typeof cidr !== "string" || !isCanonicalIpv4Cidr(cidr)) {
       problems.push({
         property: `remoteDiscoveryCidrs[${i}]`,
@@ -179,7 +203,7 @@ function checkLayout(value: unknown, problems: SensorInputProblem[]): void {
 export function checkSensorInputs(inputs: Record<string, unknown>): SensorInputProblem[] {
   const problems: SensorInputProblem[] = [];
   checkApiUrl(inputs.apiUrl, problems);
-  if (typeof inputs.apiKey !== "string" || !/^\S+$/.test(inputs.apiKey)) {
+  if (!isUnknown(inputs.apiKey) && (typeof inputs.apiKey !== "string" || !/^\S+$/.test(inputs.apiKey))) {
     // The key goes into a header: whitespace or line breaks would corrupt it, and its value is never echoed.
     problems.push({
       property: "apiKey",

@@ -58,6 +58,12 @@ export interface SensorConfigurationState extends SensorConfigurationInputs {
   changes: string[];
 }
 
+/**
+ * How the engine hands a provider a value a preview does not know yet (@pulumi/pulumi runtime/rpc.js
+ * `unknownValue`): `check` and `diff` see it in place of any input computed from another resource.
+ */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** Nothing added yet. */
 export const NOTHING_ADDED: SensorAdditions = {
   rpcapEnabled: false,

@@ -6,9 +6,10 @@ import { strict as assert } from "node:assert";
 import { diffSensorConfiguration } from "../../components/sensor/sensorDiff";
 import { diffSensor } from "../../components/sensor/sensorOperations";
 import { resolveLayout } from "../../components/sensor/runningConfigLayout";
-import type {
-  SensorConfigurationInputs,
-  SensorConfigurationState,
+import {
+  UNKNOWN_VALUE,
+  type SensorConfigurationInputs,
+  type SensorConfigurationState,
 } from "../../components/sensor/sensorState";
 
 const inputs: SensorConfigurationInputs = {
@@ -85,6 +86,24 @@ describe("sensor: diff", () => {
     assert.deepEqual(await diffSensor(state, next), {
       changes: true,
       replaces: ["apiUrl"],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  it("a preview with computed values still unknown: a change, never a guessed replacement", async () => {
+    const unknown = {
+      ...inputs,
+      apiUrl: UNKNOWN_VALUE,
+      forwardingRules: UNKNOWN_VALUE,
+    } as unknown as typeof inputs;
+    assert.deepEqual(diffSensorConfiguration(state, unknown), {
+      replaces: [],
+      changed: ["apiUrl", "forwardingRules"],
+      effects: [],
+    });
+    assert.deepEqual(await diffSensor(state, unknown), {
+      changes: true,
+      replaces: [],
       deleteBeforeReplace: true,
     });
   });

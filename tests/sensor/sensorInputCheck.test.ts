@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { intToIp, isIpv4Cidr } from "../../components/contract/cidr";
 import { checkSensorInputs, isCanonicalIpv4Cidr } from "../../components/sensor/sensorInputCheck";
+import { UNKNOWN_VALUE } from "../../components/sensor/sensorState";
 import { LAYOUT, POD_RULES } from "./helpers";
 
 const valid = {
@@ -64,6 +65,21 @@ describe("sensor: input check", () => {
     );
     assert.match(reason("tls.insecure") ?? "", /cannot be combined with tls\.caCertificate/);
     assert.doesNotMatch(JSON.stringify(problems), /two words/, "the key is never echoed");
+  });
+
+  it("leaves values a preview does not know yet to the check at pulumi up", () => {
+    const unknown = UNKNOWN_VALUE;
+    assert.deepEqual(
+      checkSensorInputs({
+        ...valid,
+        apiUrl: unknown,
+        apiKey: unknown,
+        tls: { caCertificate: unknown },
+        forwardingRules: unknown,
+        remoteDiscoveryCidrs: unknown,
+      }),
+      [],
+    );
   });
 
   it("needs at least one pod CIDR", () => {
