@@ -68,7 +68,10 @@ export interface KubernetesClusterNetwork {
   podCidrs: string[];
   /** The service range(s) (`SVCNET`): collapsed, sorted. */
   serviceCidrs: string[];
-  /** The ranges that make up `podCidrs` and `serviceCidrs`, each with its source (overrides included). */
+  /**
+   * The ranges that make up `podCidrs` and `serviceCidrs`, each with its source (overrides included): the ranges of
+   * each kind collapse to exactly `podCidrs` or `serviceCidrs`.
+   */
   sources: NetworkRangeSource[];
   /**
    * Ranges other sources state that agree with the answer without deciding it: a cluster CIDR around the CNI's
@@ -408,6 +411,14 @@ export async function discoverClusterNetwork(
         `PODNET leaves it out: ${carved.join(", ")}`,
     );
     pods.ranges = carved;
+    // Keep the sources exactly the answer: each stated range minus the service range, still naming its source.
+    pods.sources = pods.sources.flatMap((s) =>
+      subtractCidrs([s.range], services.ranges).map((range) => ({
+        ...s,
+        range,
+        from: `${s.from} (service range left out)`,
+      })),
+    );
   } else {
     for (const [pod, svc] of overlaps) {
       const podFrom = pods.sources.filter((s) => s.range === pod).map((s) => s.from);

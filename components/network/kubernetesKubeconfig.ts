@@ -187,6 +187,9 @@ function parseExec(exec: Dict, where: string): ExecCredentialPlugin {
  */
 export function parseKubeconfig(text: string, options: KubeconfigOptions = {}): KubernetesConnection {
   const baseDirectory = options.baseDirectory ?? process.cwd();
+  if (typeof text !== "string" || !text.trim()) {
+    throw new KubeconfigError("empty (give the kubeconfig's YAML)");
+  }
   let doc: unknown;
   try {
     doc = YAML.parse(text);

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { collapseCidrs } from "../../components/contract/cidr";
 import {
   ClusterNetworkDiscoveryError,
   discoverClusterNetwork,
@@ -91,7 +92,7 @@ describe("discoverClusterNetwork over recorded clusters", () => {
     assert.deepEqual(result.serviceCidrs, ["10.96.0.0/12"]);
     assert.deepEqual(result.podCidrs, ["10.0.0.0/10", "10.64.0.0/11", "10.112.0.0/12", "10.128.0.0/9"]);
     assert.deepEqual(froms(result, "pod", "sources"), [
-      "ConfigMap kube-system/cilium-config cluster-pool-ipv4-cidr",
+      "ConfigMap kube-system/cilium-config cluster-pool-ipv4-cidr (service range left out)",
     ]);
     const [serviceSource] = froms(result, "service", "sources");
     assert.match(serviceSource, /^API server answer to a dry-run Service with ClusterIP 1\.1\.1\.1 /);
@@ -272,6 +273,24 @@ describe("discoverClusterNetwork over recorded clusters", () => {
     assert.equal(api.requests.filter((r) => r.path.startsWith("/api/v1/nodes")).length, 3);
     assert.ok(api.requests.some((r) => r.path.startsWith("/api/v1/nodes?limit=500&continue=")));
   });
+});
+
+describe("the sources are the answer", () => {
+  const cases: [string, FixtureCluster, { podCidrs?: string[]; serviceCidrs?: string[] }][] = [
+    ["kubeadmCalicoIpip", flavour("kubeadmCalicoIpip"), {}],
+    ["kubeadmFlannel", flavour("kubeadmFlannel"), {}],
+    ["cilium", flavour("cilium"), {}],
+    ["conflicting with podCidrs", flavour("conflicting"), { podCidrs: ["192.168.0.0/16"] }],
+  ];
+  for (const [title, cluster, overrides] of cases) {
+    it(`${title}: the sources of each kind collapse to exactly the ranges`, async () => {
+      const result = await discoverClusterNetwork(fixtureApi(cluster), overrides);
+      for (const kind of ["pod", "service"] as const) {
+        const stated = collapseCidrs(result.sources.filter((s) => s.kind === kind).map((s) => s.range));
+        assert.deepEqual(stated, kind === "pod" ? result.podCidrs : result.serviceCidrs);
+      }
+    });
+  }
 });
 
 describe("the service range from the API server's answer, across versions", () => {

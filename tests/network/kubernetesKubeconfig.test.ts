@@ -66,6 +66,7 @@ describe("parseKubeconfig", () => {
   });
 
   const refusals: [string, () => string, RegExp][] = [
+    ["an empty kubeconfig", () => refusal("  \n"), /^kubeconfig: empty/],
     ["not YAML", () => refusal(`users: [ {token: ${SECRET}`), /^kubeconfig: not valid YAML/],
     [
       "no current context",
