@@ -17,6 +17,7 @@ import {
   type FixtureServer,
   type FixtureServerOptions,
 } from "../../harness/kube/discovery/fixtureServer";
+import { serveRecordedCluster } from "../../harness/kube/discovery/servedCluster";
 import { createTestPki, type TestPki } from "../../harness/kube/discovery/testPki";
 
 const STANDIN = path.resolve(__dirname, "../../harness/kube/discovery/exec-credential-standin.sh");
@@ -298,5 +299,18 @@ describe("Kubernetes API client from a kubeconfig, against an HTTPS API server",
     );
     assert.deepEqual((await discoverClusterNetwork(client)).serviceCidrs, ["10.96.0.0/12"]);
     assert.ok(api.requests.every((r) => r.path.startsWith("/api") && r.authorization?.startsWith("Basic ")));
+  });
+});
+
+describe("a recorded cluster served with its kubeconfig", () => {
+  it("is what discovery finds through the kubeconfig alone", async () => {
+    const served = await serveRecordedCluster("kubeadmCalicoIpip");
+    try {
+      const result = await discoverClusterNetwork(kubernetesClientFromKubeconfig(served.kubeconfig));
+      assert.deepEqual([result.podCidrs, result.serviceCidrs], [["192.168.0.0/16"], ["10.96.0.0/12"]]);
+      assert.ok(served.server.requests.length > 0);
+    } finally {
+      await served.close();
+    }
   });
 });
