@@ -1,6 +1,9 @@
 /**
  * Discovers a self-managed cluster's pod ranges (`PODNET`), service range (`SVCNET`) and datapath (`DATAPATH`)
  * through the Kubernetes API, from every place the cluster states them, and insists that they agree.
+ *
+ * Verified against recorded API objects and an HTTPS stand-in of the API server (harness/kube/discovery), not
+ * against a live cluster; object shapes follow the upstream sources cited in each reader module.
  */
 import { collapseCidrs, overlappingPairs } from "../contract/cidr";
 import { describeFailure, type KubernetesAnswer, type KubernetesReadApi } from "./kubernetesApi";
@@ -336,11 +339,13 @@ function decideKind(
  * service range comes from the ServiceCIDR objects or kube-apiserver's `--service-cluster-ip-range`, else
  * kube-controller-manager's flag or kubeadm-config `serviceSubnet`, else the API server's answer to a dry-run
  * Service with an out-of-range ClusterIP (sent only when nothing else states it). Every source must agree with
- * every other (one covers the other).
+ * every other (one covers the other). A pool stated around the service range (Cilium's default 10.0.0.0/8 around
+ * kubeadm's 10.96.0.0/12) keeps its addresses but the service range's, with a note.
  *
- * Requests: GETs of the objects above (RBAC `get`/`list` on nodes, on pods and configmaps in kube-system, on
- * ippools, servicecidrs, ciliumpodippools), and possibly one or two dry-run creates of a Service in `default`. A
- * forbidden or absent source is recorded in `tried` and skipped.
+ * Requests: GETs of the objects above (RBAC `list` on nodes, `list` on pods and `get` on configmaps in kube-system,
+ * `get` on configmaps in kube-flannel, `list` on ippools, servicecidrs and ciliumpodippools), and possibly one or
+ * two dry-run creates of a Service in `default` (`create` on services). A forbidden or absent source is recorded in
+ * `tried` and skipped.
  *
  * @param api the Kubernetes API (see `kubernetesClientFromKubeconfig`)
  * @param overrides ranges from configuration: each replaces discovery of its kind (the other sources are still
