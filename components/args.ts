@@ -101,6 +101,11 @@ export interface PodPacketForwardingArgs {
    */
   fargateCidrs?: pulumi.Input<pulumi.Input<string>[]>;
   /**
+   * @deprecated Ignored: mirroring copies each packet where it leaves a mirrored ENI, so no range needs declaring to
+   * avoid double copies. A value only adds a warning; remove it.
+   */
+  mirroredOnlyCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
    * Path of the vendor's rpcapd installer (`.deb` or the "other Linux" `.tar.gz`), absolute or relative to the working
    * directory: the agent image is built from it. Required unless `agentImage` is set.
    */

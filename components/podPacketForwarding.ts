@@ -14,7 +14,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MirrorTargetArgs, PodPacketForwardingArgs } from "./args";
 import { AgentImage } from "./agent/agentImage";
 import { checkRpcapdPackage, stageBuildContext } from "./agent/buildContext";
-import { agentEnvironment } from "./agent/environment";
 import {
   AGENT_LABELS,
   AGENT_NAME,
@@ -23,7 +22,14 @@ import {
   type AgentProbes,
 } from "./agent/manifests";
 import { agentBuildDirs } from "./agent/packageDirs";
+import {
+  DEFAULT_METRICS_PORT,
+  DEFAULT_MIRROR_SETTLE_SECONDS,
+  nodeAgentEnvironment,
+  type DatapathSetting,
+} from "./contract/agentEnv";
 import { DEFAULTS } from "./defaults";
+import { mirrorSettleSeconds } from "./mirror/settle";
 import type { MirrorFilterPlan } from "./mirror/filterRules";
 import { mirrorOutcome, type MirrorOutcome } from "./mirror/reconcileOutcome";
 import { VpcMirroring } from "./mirror/vpcMirroring";
@@ -44,7 +50,11 @@ import { argsError, type ArgProblem, type ArgsContext } from "./validation";
 export const PodPacketForwardingType = "pod-packet-forwarding:index:PodPacketForwarding";
 
 /** Port and paths of the agent's HTTP endpoint, as the agent serves them. */
-const AGENT_PROBES: AgentProbes = { port: 9479, livenessPath: "/healthz", readinessPath: "/readyz" };
+const AGENT_PROBES: AgentProbes = {
+  port: DEFAULT_METRICS_PORT,
+  livenessPath: "/healthz",
+  readinessPath: "/readyz",
+};
 /** Name of the image pull secret created for a registry with credentials. */
 const PULL_SECRET_NAME = "extrahop-rpcapd-registry";
 
@@ -279,14 +289,31 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
 
     // The agent.
     const environment = resolved.apply((r) =>
-      agentEnvironment({
+      nodeAgentEnvironment({
         sensorIps: r.args.sensorIps,
         sensorPort: r.args.sensorPort,
         podCidrs: r.network.podCidrs,
         serviceCidrs: r.network.serviceCidrs,
         vpcMirroring: r.args.mirrorTarget !== undefined,
+        agentNamespace: r.args.namespace,
+        datapath:
+          r.args.datapath !== "auto" ? r.args.datapath : (r.network.datapath as DatapathSetting | undefined),
+        ...(r.filter
+          ? {
+              mirrorSettleSeconds: mirrorSettleSeconds(
+                r.args.reconcileSchedule,
+                DEFAULT_MIRROR_SETTLE_SECONDS,
+              ),
+              nodePortRange: r.filter.nodePortRange,
+              mirrorExcludedCidrs: r.filter.excludedBlocks,
+              amazonDnsIps: r.filter.amazonDnsAddresses,
+              mirrorAmazonDns: r.args.mirrorAmazonDns,
+              unsupportedInstanceTypes: r.args.mirrorUnsupportedInstanceTypes,
+            }
+          : {}),
       }),
     );
+    resolved.apply((r) => r.filter?.warnings.forEach((w) => pulumi.log.warn(w, this)));
     const createNamespace = typeof args.createNamespace === "boolean" ? args.createNamespace : true;
     if (!createNamespace) {
       pulumi.log.warn(
@@ -300,7 +327,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
         namespace: s.namespace,
         createNamespace,
         image: agentImage,
-        environment: { ...env, AGENT_NAMESPACE: s.namespace },
+        environment: env,
         excludeNodeLabel: s.excludeNodeLabel,
         architecture: s.imagePlatform === "linux/arm64" ? "arm64" : "amd64",
         tolerations: s.tolerations,

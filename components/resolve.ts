@@ -110,7 +110,9 @@ function filterPlan(args: ResolvedArgs, network: ClusterNetwork): MirrorFilterPl
       vpcCidrs: network.vpcCidrs,
       sensorIps: args.sensorIps,
       sensorPort: args.sensorPort,
+      excludedCidrs: args.fargateCidrs,
       mirrorAmazonDns: args.mirrorAmazonDns,
+      mirroredOnlyCidrs: args.mirroredOnlyCidrs,
     });
   } catch (err) {
     if (err instanceof MirrorFilterInputError) {

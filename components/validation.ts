@@ -114,6 +114,7 @@ export const argsSchema = z
       .regex(SCHEDULE_PATTERN, "must be an EventBridge schedule such as rate(5 minutes)")
       .default(DEFAULT_RECONCILE_SCHEDULE),
     fargateCidrs: cidrList.optional(),
+    mirroredOnlyCidrs: cidrList.optional(),
     rpcapdPackage: z
       .string()
       .regex(/\.(deb|tar\.gz|tgz)$/, "must be the vendor's .deb or .tar.gz installer")

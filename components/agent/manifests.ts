@@ -4,6 +4,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { NODE_AGENT_FIELD_REFS } from "../contract/agentEnv";
 
 /** Name and label value of the DaemonSet (the vendor's, so existing runbooks keep working). */
 export const AGENT_NAME = "extrahop-rpcapd";
@@ -85,7 +86,10 @@ export function agentManifests(inputs: AgentManifestInputs): AgentManifests {
   const metadata = { name: AGENT_NAME, namespace: inputs.namespace, labels };
   const env = [
     ...Object.entries(inputs.environment).map(([name, value]) => ({ name, value })),
-    { name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
+    ...Object.entries(NODE_AGENT_FIELD_REFS).map(([name, fieldPath]) => ({
+      name,
+      valueFrom: { fieldRef: { fieldPath } },
+    })),
   ];
   const httpProbe = (path: string) => ({ httpGet: { path, port: inputs.probes.port, host: "127.0.0.1" } });
   return {

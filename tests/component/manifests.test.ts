@@ -76,7 +76,7 @@ describe("agent manifests", () => {
     assert.equal(pod.hostNetwork, true);
     assert.deepEqual(pod.containers[0].securityContext.capabilities.add, ["NET_ADMIN", "NET_RAW"]);
     assert.equal(pod.containers[0].securityContext.privileged, false);
-    assert.deepEqual(m.namespace?.metadata?.labels, {
+    assert.deepEqual((m.namespace?.metadata as { labels?: Record<string, string> } | undefined)?.labels, {
       component: "extrahop-rpcapd",
       "app.kubernetes.io/name": "extrahop-rpcapd",
       "app.kubernetes.io/part-of": "pod-packet-forwarding",

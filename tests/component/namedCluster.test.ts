@@ -49,6 +49,7 @@ describe("PodPacketForwarding: an existing EKS cluster by name", function () {
       rpcapdPackage: pkg,
     });
     assert.deepEqual(await valueOf(ppf.agentEnvironment), {
+      AGENT_NAMESPACE: "extrahop",
       EXTRAHOP_SENSOR_IP: "10.0.200.10",
       RPCAPD_TARGET_PORT: "2003",
       PODNET: "10.0.0.0/16,100.64.0.0/16",
