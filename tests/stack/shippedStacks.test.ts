@@ -160,6 +160,20 @@ describe("Pulumi.yaml and the stack files under the CLI's config rules", functio
     });
   }
 
+  it("the CLI alone requires only sensorIps; what else a stack needs, the program says by key", async () => {
+    const onlySensors = {
+      stack: "bare",
+      source: "sensors only",
+      text: `config:\n  ${PROJECT}:sensorIps: [10.0.200.10]\n`,
+    };
+    const { program } = await runCli(onlySensors);
+    assert.throws(
+      () => checkConfig(asProgramReadsIt(program.config)),
+      (err: Error) =>
+        err.message.includes("rpcapdPackage: is required") && err.message.includes("kubeconfig: is required"),
+    );
+  });
+
   it("a stack without sensorIps stops in the CLI, naming the key", async () => {
     const doc = YAML.parseDocument(MINIMAL_STACK.text);
     doc.deleteIn(["config", `${PROJECT}:sensorIps`]);
