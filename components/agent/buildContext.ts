@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 /** Where the vendor package lands inside the staged context (the Dockerfile's `RPCAPD_PACKAGE` build arg). */
@@ -44,46 +45,67 @@ export function checkRpcapdPackage(packagePath: string, baseDir: string): string
   return resolved;
 }
 
-function listFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) =>
-      e.isDirectory() ? listFiles(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name],
-    )
-    .sort();
+/** Where the npm package keeps the prebuilt agent program, relative to the package root. */
+export const PREBUILT_AGENT_PROGRAM = path.join("agent", "dist", "agent.js");
+/** The program's name in the build context (the Dockerfile copies it). */
+const AGENT_PROGRAM_FILE = "agent.js";
+/** Files of `agent/` that are not part of the image: the bundler, the sources (bundled), build output. */
+const NOT_IN_CONTEXT = new Set(["build.ts", "src", "dist", VENDOR_DIR]);
+
+/**
+ * The agent program as one file: prebuilt in the installed package, bundled from `agent/src` in a source checkout
+ * (the bundler, `agent/build.ts`, needs esbuild, a development dependency).
+ */
+function agentProgram(agentDir: string): Buffer {
+  const prebuilt = path.join(agentDir, "..", PREBUILT_AGENT_PROGRAM);
+  if (__dirname.split(path.sep).includes("dist") && fs.existsSync(prebuilt)) {
+    return fs.readFileSync(prebuilt);
+  }
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ppf-agent-")), AGENT_PROGRAM_FILE);
+  // Loaded only in a source checkout: the installed package ships the program and has no bundler.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const build = require(path.join(agentDir, "build")) as {
+    bundleAgentProgram(outFile: string): { file: string };
+  };
+  const program = fs.readFileSync(build.bundleAgentProgram(out).file);
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  return program;
 }
 
 /**
- * Copies `agentDir` and the package into `<stagingRoot>/<hash>/`; idempotent (an existing folder of the same
- * hash is reused).
+ * Copies the image's files of `agentDir` (Dockerfile, entrypoint), the agent program and the vendor package into
+ * `<stagingRoot>/<hash>/`; idempotent (an existing folder of the same hash is reused).
  */
 export function stageBuildContext(
   agentDir: string,
   rpcapdPackage: string,
   stagingRoot: string,
 ): StagedBuildContext {
-  const files = listFiles(agentDir).filter((f) => !f.startsWith(`${VENDOR_DIR}${path.sep}`));
-  const packagePath = path.posix.join(VENDOR_DIR, path.basename(rpcapdPackage));
-  const hash = createHash("sha256");
-  for (const f of files) {
-    hash
-      .update(f)
-      .update("\0")
-      .update(fs.readFileSync(path.join(agentDir, f)))
-      .update("\0");
+  const contents = new Map<string, Buffer>();
+  for (const e of fs
+    .readdirSync(agentDir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.isFile() && !NOT_IN_CONTEXT.has(e.name)) {
+      contents.set(e.name, fs.readFileSync(path.join(agentDir, e.name)));
+    }
   }
-  hash.update(packagePath).update("\0").update(fs.readFileSync(rpcapdPackage));
+  contents.set(AGENT_PROGRAM_FILE, agentProgram(agentDir));
+  const packagePath = path.posix.join(VENDOR_DIR, path.basename(rpcapdPackage));
+  contents.set(packagePath, fs.readFileSync(rpcapdPackage));
+  const hash = createHash("sha256");
+  for (const [f, data] of [...contents].sort(([a], [b]) => a.localeCompare(b))) {
+    hash.update(f).update("\0").update(data).update("\0");
+  }
   const contentHash = hash.digest("hex").slice(0, 16);
   const dir = path.join(stagingRoot, contentHash);
   if (!fs.existsSync(dir)) {
     const tmp = `${dir}.tmp-${process.pid}`;
-    for (const f of files) {
+    for (const [f, data] of contents) {
       fs.mkdirSync(path.dirname(path.join(tmp, f)), { recursive: true });
-      fs.copyFileSync(path.join(agentDir, f), path.join(tmp, f));
-      fs.chmodSync(path.join(tmp, f), fs.statSync(path.join(agentDir, f)).mode);
+      fs.writeFileSync(path.join(tmp, f), data);
+      const source = path.join(agentDir, f);
+      fs.chmodSync(path.join(tmp, f), fs.existsSync(source) ? fs.statSync(source).mode & 0o777 : 0o644);
     }
-    fs.mkdirSync(path.join(tmp, VENDOR_DIR), { recursive: true });
-    fs.copyFileSync(rpcapdPackage, path.join(tmp, packagePath));
     fs.renameSync(tmp, dir);
   }
   return { dir, packagePath, contentHash };

@@ -126,6 +126,13 @@ export class MirrorReconciler extends pulumi.ComponentResource {
 
   constructor(name: string, args: MirrorReconcilerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pod-packet-forwarding:index:MirrorReconciler", name, {}, opts);
+    const plain = [args.sessionNumber, args.packetLength, args.virtualNetworkId, args.schedule].every(
+      (v) => !pulumi.Output.isInstance(v) && !(v instanceof Promise),
+    );
+    if (plain) {
+      // Known now: fail before any child; values given as Outputs are checked when they resolve.
+      validate(args as MirrorReconcilerArgs & Settings, this);
+    }
     const settings: pulumi.Output<Settings> = pulumi
       .all([
         args.sessionNumber,

@@ -4,6 +4,7 @@
  * The component module is imported after setMocks, so resources register with the mock monitor.
  */
 import { strict as assert } from "node:assert";
+import { reconcilerPolicy } from "../../components/reconciler/policy";
 import * as pulumi from "@pulumi/pulumi";
 import {
   installPulumiMocks,
@@ -39,6 +40,7 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
       "mirror",
       {
         clusterName: "demo",
+        vpcId: "vpc-0a1b2c3d4e5f60718",
         filterId: FILTER,
         targetId: TARGET,
         targetKind: "network-interface",
@@ -149,65 +151,21 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
     );
   });
 
-  it("role policy: describe on *, create restricted to our filter/target/account ENIs and owner tag, delete only tagged sessions", () => {
-    const doc = JSON.parse(String(named("mirror-policy").inputs.policy)) as {
-      Statement: Record<string, unknown>[];
-    };
-    const arn = (r: string) => `arn:aws:ec2:us-east-1:111122223333:${r}`;
-    assert.deepEqual(doc.Statement, [
-      {
-        Sid: "ReadFleetAndSessions",
-        Effect: "Allow",
-        Action: ["ec2:DescribeInstances", "ec2:DescribeTrafficMirrorSessions"],
-        Resource: ["*"],
-      },
-      {
-        Sid: "CreateSessionsFromClusterEnisToOurFilterAndTarget",
-        Effect: "Allow",
-        Action: ["ec2:CreateTrafficMirrorSession"],
-        Resource: [
-          arn(`traffic-mirror-filter/${FILTER}`),
-          arn(`traffic-mirror-target/${TARGET}`),
-          arn("network-interface/*"),
-        ],
-      },
-      {
-        Sid: "CreateOnlySessionsTaggedAsOurs",
-        Effect: "Allow",
-        Action: ["ec2:CreateTrafficMirrorSession"],
-        Resource: [arn("traffic-mirror-session/*")],
-        Condition: {
-          StringEquals: { "aws:RequestTag/pod-packet-forwarding/owner": "pod-packet-forwarding/test/mirror" },
-        },
-      },
-      {
-        Sid: "TagSessionsOnlyAtCreation",
-        Effect: "Allow",
-        Action: ["ec2:CreateTags"],
-        Resource: [arn("traffic-mirror-session/*")],
-        Condition: { StringEquals: { "ec2:CreateAction": "CreateTrafficMirrorSession" } },
-      },
-      {
-        Sid: "DeleteOnlyOurSessions",
-        Effect: "Allow",
-        Action: ["ec2:DeleteTrafficMirrorSession"],
-        Resource: [arn("traffic-mirror-session/*")],
-        Condition: {
-          StringEquals: {
-            "aws:ResourceTag/pod-packet-forwarding/owner": "pod-packet-forwarding/test/mirror",
-          },
-        },
-      },
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: [`arn:aws:logs:us-east-1:111122223333:log-group:${named("mirror-logs").id}:*`],
-      },
-    ]);
-    assert.ok(
-      !JSON.stringify(doc).includes("logs:CreateLogGroup"),
-      "nothing can recreate a log group without retention",
+  it("role policy: the least-privilege document (proven in policy.test.ts) for this function's ids, VPC and log group", () => {
+    const doc = JSON.parse(String(named("mirror-policy").inputs.policy));
+    const logGroup = named("mirror-logs");
+    assert.deepEqual(
+      doc,
+      reconcilerPolicy({
+        partition: "aws",
+        region: "us-east-1",
+        accountId: "111122223333",
+        filterId: FILTER,
+        targetId: TARGET,
+        owner: "pod-packet-forwarding/test/mirror",
+        logGroupArn: String(logGroup.state.arn),
+        vpcId: "vpc-0a1b2c3d4e5f60718",
+      }),
     );
   });
 
@@ -329,6 +287,7 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
           clusterName: "demo",
           filterId: FILTER,
           targetId: TARGET,
+          vpcId: "vpc-0a1b2c3d4e5f60718",
           targetKind: "network-interface",
           sessionNumber: 40000,
           ownerTag: "x",
@@ -341,6 +300,7 @@ describe("MirrorReconciler (Pulumi mocks)", function () {
           clusterName: "demo",
           filterId: FILTER,
           targetId: TARGET,
+          vpcId: "vpc-0a1b2c3d4e5f60718",
           targetKind: "network-interface",
           sessionNumber: 1,
           ownerTag: "x",
