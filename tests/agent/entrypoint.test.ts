@@ -1,212 +1,175 @@
-// agent/entrypoint.sh without a kernel: configuration is validated before anything is touched, every
-// rejection names its variable, and the scripts are POSIX sh that shellcheck accepts.
-// No root needed: `ip` and `nft` are stubs that fail loudly, so nothing can reach the host's network.
+// The container's entry: agent/entrypoint.sh (a thin POSIX sh wrapper) runs the bundled agent program, which
+// validates its whole environment before it touches anything. Every refusal is a JSON log line naming the variable
+// (or capability) and exit code 2. No root needed for most cases: `ip`, `nft`, `tc`, `ethtool` and `ss` are stubs
+// that fail loudly, so nothing can reach the host's network. The value-by-value validation cases are in
+// agentEnv.test.ts (the contract); these check that the program applies it, and the wrapper itself.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { bundleAgentProgram } from "../../agent/build";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const AGENT = path.join(REPO, "agent");
-const ENTRYPOINT = path.join(AGENT, "entrypoint.sh");
+const ENTRYPOINT = path.join(REPO, "agent", "entrypoint.sh");
 
 const VALID: Record<string, string> = {
   EXTRAHOP_SENSOR_IP: "10.0.9.9,10.0.9.10",
   RPCAPD_TARGET_PORT: "2003",
-  PODNET: "10.0.0.0/16,100.64.0.0/16",
   SVCNET: "172.20.0.0/16",
   VPC_MIRRORING: "false",
   NODE_NAME: "ip-10-0-1-23.ec2.internal",
+  METRICS_PORT: "0",
 };
 
-let stubDir: string;
+let dir: string;
+let program: string;
 
-function run(env: Record<string, string | undefined>): { code: number | null; stderr: string } {
+interface Run {
+  code: number | null;
+  stderr: string;
+  lines: Record<string, unknown>[];
+}
+
+function run(env: Record<string, string | undefined>, wrap: (argv: string[]) => string[] = (a) => a): Run {
   const clean: Record<string, string> = {
-    PATH: `${stubDir}:/usr/bin:/bin`,
+    PATH: `${path.join(dir, "stubs")}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+    AGENT_PROGRAM: program,
     RPCAPD_BIN: "/bin/true",
-    STATE_DIR: path.join(stubDir, "state"),
+    STATE_DIR: path.join(dir, "state"),
+    READY_FILE: path.join(dir, "state", "ready"),
   };
   for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined) {
+    if (v === undefined) {
+      delete clean[k];
+    } else {
       clean[k] = v;
     }
   }
-  const r = spawnSync("/bin/sh", [ENTRYPOINT], { env: clean, encoding: "utf8", timeout: 10_000 });
-  return { code: r.status, stderr: r.stderr };
+  const [cmd, ...args] = wrap(["/bin/sh", ENTRYPOINT]);
+  const r = spawnSync(cmd, args, { env: clean, encoding: "utf8", timeout: 30_000 });
+  const lines = r.stderr
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return { unparsed: l };
+      }
+    });
+  return { code: r.status, stderr: r.stderr, lines };
 }
 
-describe("agent/entrypoint.sh configuration", function () {
+const errors = (r: Run): string[] => r.lines.filter((l) => l.level === "error").map((l) => String(l.msg));
+
+describe("agent/entrypoint.sh and the program's start-up checks", function () {
+  this.timeout(60_000);
+
   before(function () {
-    stubDir = fs.mkdtempSync(path.join(os.tmpdir(), "ehagent-stub-"));
-    for (const tool of ["ip", "nft", "curl", "jq"]) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ehagent-entry-"));
+    program = bundleAgentProgram(path.join(dir, "agent.js")).file;
+    fs.mkdirSync(path.join(dir, "stubs"));
+    for (const tool of ["ip", "nft", "tc", "ethtool", "ss"]) {
       fs.writeFileSync(
-        path.join(stubDir, tool),
-        `#!/bin/sh\necho "STUB ${tool} called: validation let a bad config through" >&2\nexit 99\n`,
+        path.join(dir, "stubs", tool),
+        `#!/bin/sh\necho "STUB ${tool} called: a bad configuration got past validation" >&2\nexit 99\n`,
         { mode: 0o755 },
       );
     }
   });
+
   after(function () {
-    fs.rmSync(stubDir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const name of Object.keys(VALID)) {
-    it(`rejects a missing ${name}, naming it`, function () {
-      const r = run({ ...VALID, [name]: undefined });
-      assert.notStrictEqual(r.code, 0);
-      assert.match(r.stderr, new RegExp(`${name} is required`), r.stderr);
-      assert.doesNotMatch(r.stderr, /STUB/);
-    });
-    it(`rejects an empty ${name}, naming it`, function () {
-      const r = run({ ...VALID, [name]: "" });
-      assert.notStrictEqual(r.code, 0);
-      assert.match(r.stderr, new RegExp(name), r.stderr);
-    });
-  }
-
-  const malformed: [string, string][] = [
-    ["EXTRAHOP_SENSOR_IP", "10.0.9"],
-    ["EXTRAHOP_SENSOR_IP", "10.0.9.256"],
-    ["EXTRAHOP_SENSOR_IP", "10.0.9.9,,10.0.9.10"],
-    ["EXTRAHOP_SENSOR_IP", "10.0.9.9, ,10.0.9.10"],
-    ["EXTRAHOP_SENSOR_IP", "sensor.example.com"],
-    ["EXTRAHOP_SENSOR_IP", "10.0.9.09"],
-    ["EXTRAHOP_SENSOR_IP", "fd00::1"],
-    ["EXTRAHOP_SENSOR_IP", Array.from({ length: 11 }, (_, i) => `10.0.9.${i + 1}`).join(",")],
-    ["RPCAPD_TARGET_PORT", "0"],
-    ["RPCAPD_TARGET_PORT", "65536"],
-    ["RPCAPD_TARGET_PORT", "20o3"],
-    ["RPCAPD_TARGET_PORT", "02003"],
-    ["PODNET", "10.0.0.0"],
-    ["PODNET", "10.0.0.0/33"],
-    ["PODNET", "10.0.1.0/16"],
-    ["PODNET", "10.0.0.0/16;rm -rf /"],
-    ["PODNET", "10.0.0.0/16,"],
-    ["SVCNET", "172.20.0.0/ 16"],
-    ["SVCNET", "fd00::/108"],
-    ["VPC_MIRRORING", "yes"],
-    ["VPC_MIRRORING", "TRUE"],
-    ["NODE_NAME", "Node_1"],
-    ["NODE_NAME", "-node"],
-    ["RPCAPD_BIN", "/nonexistent/rpcapd"],
-    ["MEMBER_SYNC_INTERVAL", "0"],
-    ["MEMBER_SYNC_INTERVAL", "5s"],
-    ["AGENT_SELECTOR", "component"],
-    ["MEMBER_SYNC", "stream"],
-    ["SHUTDOWN_DELAY", "-1"],
-    ["SHUTDOWN_DELAY", "05"],
-    ["WATCH_TIMEOUT", "0"],
-    ["WATCH_TIMEOUT", "5m"],
-    ["SENSOR_GRACE", "0"],
-    ["SENSOR_GRACE", "90s"],
-    ["SENSOR_GRACE", "-1"],
-    ["SENSOR_GRACE", "999999999999999999999"],
-    ["SENSOR_CHECK_INTERVAL", "0"],
-    ["SENSOR_CHECK_INTERVAL", "1.5"],
-    ["SENSOR_CHECK_INTERVAL", "120"],
-    ["CAPTURE_DEV", 'ehcap0" accept'],
-    ["CAPTURE_DEV", "a-very-long-interface-name"],
-    ["CAPTURE_PEER", "ehcap0"],
-    ["ENI_IFNAMES", 'eth*" } accept'],
-    ["POD_VETH_PREFIXES", "eni;vlan"],
-  ];
-  for (const [name, value] of malformed) {
-    it(`rejects ${name}=${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value)}, naming it`, function () {
-      const r = run({ ...VALID, [name]: value });
-      assert.notStrictEqual(r.code, 0, r.stderr);
-      assert.match(r.stderr, new RegExp(`${name}:`), r.stderr);
-      assert.doesNotMatch(r.stderr, /STUB/, r.stderr);
-    });
-  }
-
-  // Past validation comes the capability check (non-root: NET_ADMIN missing), then the first `ip` (stub).
-  const PAST_VALIDATION = /STUB ip called|capability NET_ADMIN is missing/;
-
-  it("accepts a valid configuration (gets as far as the capability check or the first ip command)", function () {
-    const r = run({ ...VALID });
-    assert.match(r.stderr, PAST_VALIDATION, r.stderr);
-  });
-
-  it("refuses to start without NET_ADMIN, naming the capability", function () {
-    let r: { code: number | null; stderr: string };
-    if (process.getuid?.() === 0) {
-      const capsh = ["/usr/sbin/capsh", "/sbin/capsh", "/usr/bin/capsh"].find((p) => fs.existsSync(p));
-      if (!capsh) {
-        throw new Error(
-          "capsh is not installed (Debian package libcap2-bin); needed to drop NET_ADMIN as root",
-        );
-      }
-      const env = {
-        ...VALID,
-        PATH: `${stubDir}:/usr/bin:/bin`,
-        RPCAPD_BIN: "/bin/true",
-        STATE_DIR: path.join(stubDir, "state"),
-      };
-      const x = spawnSync(capsh, ["--drop=cap_net_admin", "--", "-c", `exec /bin/sh ${ENTRYPOINT}`], {
-        env,
-        encoding: "utf8",
-      });
-      r = { code: x.status, stderr: x.stderr };
-    } else {
-      r = run({ ...VALID });
+  it("is POSIX sh that shellcheck and dash accept", function () {
+    const sc = spawnSync("shellcheck", ["-s", "sh", ENTRYPOINT], { encoding: "utf8" });
+    if (sc.error) {
+      throw new Error("shellcheck is not installed (Debian package shellcheck); CI must install it");
     }
-    assert.notStrictEqual(r.code, 0);
-    assert.match(r.stderr, /capability NET_ADMIN is missing/, r.stderr);
+    assert.strictEqual(sc.status, 0, sc.stdout + sc.stderr);
+    const d = spawnSync("dash", ["-n", ENTRYPOINT], { encoding: "utf8" });
+    assert.strictEqual(d.status, 0, d.stderr);
+  });
+
+  it("refuses to start without the program, naming AGENT_PROGRAM", function () {
+    const r = run({ ...VALID, AGENT_PROGRAM: path.join(dir, "missing.js") });
+    assert.strictEqual(r.code, 2);
+    assert.match(errors(r).join(), /AGENT_PROGRAM: .*missing\.js is not a readable file/);
+  });
+
+  it("refuses to start without Node.js, naming NODE_BIN", function () {
+    const r = run({ ...VALID, NODE_BIN: "no-such-node" });
+    assert.strictEqual(r.code, 2);
+    assert.match(errors(r).join(), /NODE_BIN: no-such-node is not installed/);
+  });
+
+  it("an invalid environment: exit 2, one JSON error line per problem, nothing touched", function () {
+    const r = run({ ...VALID, RPCAPD_TARGET_PORT: "70000", NODE_NAME: undefined, SVCNET: "10.0.0.1/16" });
+    assert.strictEqual(r.code, 2, r.stderr);
+    const e = errors(r);
+    assert.strictEqual(e.length, 3, e.join("\n"));
+    assert.match(
+      e.join("\n"),
+      /^RPCAPD_TARGET_PORT: "70000" is out of range; allowed: a port number 1-65535$/m,
+    );
+    assert.match(e.join("\n"), /^NODE_NAME is required but not set/m);
+    assert.match(
+      e.join("\n"),
+      /^SVCNET: "10.0.0.1\/16" has "10.0.0.1\/16", which is not an IPv4 CIDR without host bits/m,
+    );
+    assert.ok(
+      r.lines.every((l) => typeof l.time === "string" && typeof l.level === "string"),
+      r.stderr,
+    );
     assert.doesNotMatch(r.stderr, /STUB/);
   });
 
-  it("accepts blanks around list items", function () {
-    const r = run({
-      ...VALID,
-      EXTRAHOP_SENSOR_IP: " 10.0.9.9 , 10.0.9.10, 10.0.9.11",
-      PODNET: "10.0.0.0/16, 100.64.0.0/10",
-    });
-    assert.match(r.stderr, PAST_VALIDATION, r.stderr);
+  it("the sidecar role needs only its own variables", function () {
+    const r = run({ AGENT_ROLE: "sidecar", EXTRAHOP_SENSOR_IP: "10.0.9.9", RPCAPD_TARGET_PORT: "2003" });
+    assert.strictEqual(r.code, 2);
+    assert.deepStrictEqual(
+      errors(r).map((m) => m.split(" ")[0]),
+      ["POD_IP"],
+    );
   });
 
-  it("writes rpcapd.ini with one ActiveClient per sensor and NullAuthPermit", function () {
-    run({ ...VALID, EXTRAHOP_SENSOR_IP: "10.0.9.9,10.0.9.10,10.0.9.9" });
-    const ini = fs.readFileSync(path.join(stubDir, "state", "rpcapd.ini"), "utf8");
-    const lines = ini.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
-    assert.deepStrictEqual(lines, [
-      "ActiveClient = 10.0.9.9,2003",
-      "ActiveClient = 10.0.9.10,2003",
-      "NullAuthPermit = YES",
-    ]);
-  });
-});
-
-describe("agent scripts are clean POSIX sh", function () {
-  const scripts = fs.readdirSync(AGENT).filter((f) => f.endsWith(".sh"));
-
-  it("has the entrypoint and its helpers", function () {
-    assert.ok(scripts.includes("entrypoint.sh"), scripts.join(","));
-  });
-
-  it("passes shellcheck (POSIX sh, following sourced files)", function () {
-    const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
-    if (probe.error) {
-      throw new Error("shellcheck is not installed (Debian package shellcheck); CI must install it");
+  it("refuses to start without NET_ADMIN (node) or NET_RAW (both roles), naming the capability", function () {
+    const capsh = ["/usr/sbin/capsh", "/sbin/capsh", "/usr/bin/capsh"].find((p) => fs.existsSync(p));
+    if (process.getuid?.() === 0 && !capsh) {
+      throw new Error(
+        "capsh is not installed (Debian package libcap2-bin); needed to drop capabilities as root",
+      );
     }
-    const r = spawnSync("shellcheck", ["-x", "-s", "sh", ...scripts.map((s) => path.join("agent", s))], {
-      cwd: REPO,
-      encoding: "utf8",
-    });
-    assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+    const drop = (cap: string) => (argv: string[]) =>
+      process.getuid?.() === 0
+        ? [capsh as string, `--drop=${cap}`, "--", "-c", `exec ${argv.join(" ")}`]
+        : argv;
+    let r = run({ ...VALID }, drop("cap_net_admin"));
+    assert.strictEqual(r.code, 2, r.stderr);
+    assert.match(errors(r).join(), /capability NET_ADMIN is missing/);
+    r = run(
+      {
+        AGENT_ROLE: "sidecar",
+        EXTRAHOP_SENSOR_IP: "10.0.9.9",
+        RPCAPD_TARGET_PORT: "2003",
+        POD_IP: "10.0.44.5",
+      },
+      drop("cap_net_raw"),
+    );
+    assert.strictEqual(r.code, 2, r.stderr);
+    assert.match(errors(r).join(), /capability NET_RAW is missing/);
+    assert.doesNotMatch(r.stderr, /STUB/);
   });
 
-  for (const shell of ["dash", "sh"]) {
-    it(`parses with ${shell} -n`, function () {
-      const probe = spawnSync(shell, ["-c", "true"]);
-      if (probe.error) {
-        throw new Error(`${shell} is not installed`);
-      }
-      for (const s of scripts) {
-        const r = spawnSync(shell, ["-n", path.join(AGENT, s)], { encoding: "utf8" });
-        assert.strictEqual(r.status, 0, `${s}: ${r.stderr}`);
-      }
-    });
-  }
+  it("refuses an rpcapd that is not executable, naming RPCAPD_BIN, before touching the kernel", function () {
+    if (process.getuid?.() !== 0) {
+      throw new Error("needs root: without it the capability check refuses first");
+    }
+    const r = run({ ...VALID, RPCAPD_BIN: "/nonexistent/rpcapd" });
+    assert.strictEqual(r.code, 2, r.stderr);
+    assert.match(errors(r).join(), /RPCAPD_BIN: "\/nonexistent\/rpcapd" is not an executable file/);
+    assert.doesNotMatch(r.stderr, /STUB/);
+  });
 });
