@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
+import { bundleAgentProgram } from "../../agent/build";
 import { DLT_EN10MB, decodeIpv4, readPcapStreams } from "./pcap";
 import type { Command, Reply } from "./processes";
 import * as T from "./topology";
@@ -150,6 +151,13 @@ export interface AgentHandle {
   pid(): Promise<number>;
 }
 
+let agentBundle: string | undefined;
+/** The agent program (agent/src), bundled once per process by agent/build.ts, as the entrypoint runs it. */
+export function agentProgram(): string {
+  agentBundle ??= bundleAgentProgram(path.join(os.tmpdir(), `ehagent-${process.pid}`, "agent.js")).file;
+  return agentBundle;
+}
+
 /** Runs agent/entrypoint.sh with /bin/sh (dash on Debian) under `ip netns exec`. */
 export class ScriptRunner implements AgentRunner {
   readonly description = "agent/entrypoint.sh under ip netns exec";
@@ -164,6 +172,7 @@ export class ScriptRunner implements AgentRunner {
     const child = spawn("ip", ["netns", "exec", o.netns, "/bin/sh", this.entrypoint], {
       env: {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+        AGENT_PROGRAM: agentProgram(),
         ...o.env,
         STATE_DIR: o.stateDir,
         READY_FILE: path.join(o.stateDir, "ready"),
