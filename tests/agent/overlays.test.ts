@@ -58,15 +58,7 @@ function crossNodeProbes(t: O.OverlayTopology): { sender: ProbeCounter[]; receiv
 
 /** Frames at the sensor that are an encapsulation between two nodes (must be none: the inner packet is reported). */
 function outerFrames(t: O.OverlayTopology, cap: Capture): number {
-  const nodes = new Set(t.nodes.map((n) => n.ip));
-  const enc = t.encapsulation;
-  return cap.packets.filter(
-    (p) =>
-      nodes.has(p.src) &&
-      nodes.has(p.dst) &&
-      ((enc?.kind === "ipip" && p.proto === 4) ||
-        (enc?.kind === "vxlan" && p.proto === 17 && p.dport === enc.port)),
-  ).length;
+  return cap.packets.filter((p) => O.isOuterPacket(t, p)).length;
 }
 
 describe("agent on overlay datapaths: simulated self-managed clusters, VPC_MIRRORING=false", function () {
@@ -204,6 +196,11 @@ describe("agent on overlay datapaths: simulated self-managed clusters, VPC_MIRRO
               `the traffic itself failed (${r.detail}): the simulated datapath is broken, not the agent`,
             );
             assert.deepStrictEqual(r.got, r.expected, formatFlowResults([r]));
+            assert.deepStrictEqual(
+              r.outer,
+              { req: 0, rsp: 0, err: 0 },
+              `an encapsulated copy instead of the packet: ${formatFlowResults([r])}`,
+            );
           });
         }
 

@@ -8,7 +8,15 @@
 // EHSIM_VERBOSE=1 also prints where every wrong copy came from.
 import { agentAtCommit, AgentUnderTest, checkoutAgent, V1_AGENT_COMMIT } from "./agents";
 import { OverlayCluster } from "./cluster";
-import { describeCopies, flowTitle, OverlayFlowResult, overlayFlows, runFlows, tally } from "./flows";
+import {
+  describeCopies,
+  exactlyOnce,
+  flowTitle,
+  OverlayFlowResult,
+  overlayFlows,
+  runFlows,
+  tally,
+} from "./flows";
 import { DATAPATHS, DatapathName } from "./topology";
 
 interface Run {
@@ -39,9 +47,10 @@ function cell(r: OverlayFlowResult | undefined): string {
   if (!r) {
     return "-";
   }
-  const counts = r.flow.kinds.map((k) => String(r.got[k])).join("/");
-  const good = r.ok && r.flow.kinds.every((k) => r.got[k] === 1);
-  return `${counts}${r.ok ? "" : " (traffic failed)"}${good ? "" : " ✗"}`;
+  const counts = r.flow.kinds
+    .map((k) => `${r.got[k]}${r.outer[k] > 0 ? `(${r.outer[k]} outer)` : ""}`)
+    .join("/");
+  return `${counts}${r.ok ? "" : " (traffic failed)"}${exactlyOnce(r) ? "" : " ✗"}`;
 }
 
 async function runDatapath(d: DatapathName, agents: AgentUnderTest[]): Promise<Run[]> {
@@ -81,7 +90,7 @@ function printDatapath(d: DatapathName, runs: Run[]): void {
       process.stdout.write(`\n${r.agent}: did not run: ${r.error}\n`);
     }
     if (process.env.EHSIM_VERBOSE) {
-      for (const x of r.results.filter((y) => !y.flow.kinds.every((k) => y.got[k] === 1))) {
+      for (const x of r.results.filter((y) => !exactlyOnce(y))) {
         process.stdout.write(`  ${r.agent}: ${flowTitle(x.flow)}: ${describeCopies(x)}\n`);
       }
     }
@@ -104,7 +113,8 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(
       `overlay datapaths, flow matrix, VPC_MIRRORING=false; Node ${process.version}; ${new Date().toISOString()}\n` +
-        "cells: copies the sensor received of each marked packet (req/rsp or req/err; bulk: copies of the marked first segment); ✗ = not exactly once\n",
+        "cells: copies the sensor received of each marked packet (req/rsp or req/err; bulk: the marked first segment and its answer), " +
+        "(n outer) = of which n were the encapsulation between nodes instead of the packet; ✗ = not exactly once\n",
     );
     for (const d of datapaths) {
       const runs = await runDatapath(d, agents);

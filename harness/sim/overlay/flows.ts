@@ -41,6 +41,8 @@ export interface OverlayFlow {
 
 /** What runs flows and reads the sensor: an overlay cluster (or anything shaped like one). */
 export interface FlowTarget {
+  /** The cluster's addresses and encapsulation (to tell outer copies from inner ones). */
+  readonly topology: O.OverlayTopology;
   /** The worker of a namespace key, which runs one client operation per `send`. */
   worker(key: string): { send(c: Omit<Command, "id">): Promise<Reply> };
   /** Everything the sensor received so far. */
@@ -58,8 +60,10 @@ export interface OverlayFlowResult {
   detail: string;
   /** Copies expected per kind (1 for each kind the flow carries). */
   expected: Record<Kind, number>;
-  /** Copies the sensor received per kind. */
+  /** Copies the sensor received per kind (inner and encapsulated ones). */
   got: Record<Kind, number>;
+  /** Of those, copies that were the encapsulation between two nodes (the outer packet) rather than the packet. */
+  outer: Record<Kind, number>;
   /** Every frame that carried the marker. */
   observations: Observation[];
   /** tcp-bulk: stream bytes written, distinct stream bytes the sensor received as inner packets, largest frame. */
@@ -215,8 +219,12 @@ export async function runFlows(
   return sent.map((s) => {
     const obs = cap.observations.filter((o) => o.marker === s.marker);
     const got: Record<Kind, number> = { req: 0, rsp: 0, err: 0 };
+    const outer: Record<Kind, number> = { req: 0, rsp: 0, err: 0 };
     for (const o of obs) {
       got[o.kind]++;
+      if (O.isOuterPacket(c.topology, o)) {
+        outer[o.kind]++;
+      }
     }
     const expected: Record<Kind, number> = { req: 0, rsp: 0, err: 0 };
     for (const k of s.flow.kinds) {
@@ -254,15 +262,32 @@ export async function runFlows(
         maxFrameLength: Math.max(0, ...seg.map((x) => x.frameLength)),
       };
     }
-    return { ...s, expected, got, observations: obs, bulk };
+    return { ...s, expected, got, outer, observations: obs, bulk };
   });
 }
 
-/** Copies of the marked packets: exactly once, more than once, never. */
+/**
+ * Copies of the marked packets: exactly once (one copy, and it is the packet itself), more than once (any copies
+ * beyond one, inner or outer), missed (no copy of the packet itself; an outer copy alone counts as missed: the
+ * sensor would see two nodes talking IP-in-IP or VXLAN, not the pods).
+ */
 export interface Tally {
   once: number;
   duplicated: number;
   missed: number;
+}
+
+/** How one marked packet of a flow arrived. */
+export function verdict(r: OverlayFlowResult, k: Kind): keyof Tally {
+  if (r.got[k] > 1) {
+    return "duplicated";
+  }
+  return r.got[k] === 1 && r.outer[k] === 0 ? "once" : "missed";
+}
+
+/** Whether every marked packet of the flow arrived exactly once, as itself, and the traffic worked. */
+export function exactlyOnce(r: OverlayFlowResult): boolean {
+  return r.ok && r.flow.kinds.every((k) => verdict(r, k) === "once");
 }
 
 /** Tallies every expected marked packet of the results. */
@@ -270,14 +295,7 @@ export function tally(rs: OverlayFlowResult[]): Tally {
   const t: Tally = { once: 0, duplicated: 0, missed: 0 };
   for (const r of rs) {
     for (const k of r.flow.kinds) {
-      const g = r.got[k];
-      if (g === 1) {
-        t.once++;
-      } else if (g > 1) {
-        t.duplicated++;
-      } else {
-        t.missed++;
-      }
+      t[verdict(r, k)]++;
     }
   }
   return t;
@@ -294,8 +312,9 @@ export function formatFlowResults(rs: OverlayFlowResult[]): string {
     .map((r) => {
       const e = r.expected;
       const g = r.got;
-      const good = r.ok && e.req === g.req && e.rsp === g.rsp && e.err === g.err;
-      return `${good ? "ok " : "BAD"} ${flowTitle(r.flow)}  expect ${e.req}/${e.rsp}/${e.err} got ${g.req}/${g.rsp}/${g.err}${r.ok ? "" : ` (traffic failed: ${r.detail})`}${good ? "" : `  seen: ${describeCopies(r)}`}${r.bulk ? `  bulk ${JSON.stringify(r.bulk)}` : ""}`;
+      const good = exactlyOnce(r);
+      const outer = r.outer.req + r.outer.rsp + r.outer.err;
+      return `${good ? "ok " : "BAD"} ${flowTitle(r.flow)}  expect ${e.req}/${e.rsp}/${e.err} got ${g.req}/${g.rsp}/${g.err}${outer > 0 ? ` (${outer} encapsulated)` : ""}${r.ok ? "" : ` (traffic failed: ${r.detail})`}${good ? "" : `  seen: ${describeCopies(r)}`}${r.bulk ? `  bulk ${JSON.stringify(r.bulk)}` : ""}`;
     })
     .join("\n");
 }

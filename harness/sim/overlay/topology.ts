@@ -271,3 +271,26 @@ export function nodeOf(t: OverlayTopology, key: string): OverlayNode {
   }
   return n;
 }
+
+/** A packet's addresses, protocol and destination port, as the capture reader decodes them. */
+export interface PacketHeaders {
+  src: string;
+  dst: string;
+  proto: number;
+  dport?: number;
+}
+
+/**
+ * Whether a packet is the datapath's encapsulation between two nodes (IP protocol 4, or VXLAN on the datapath's
+ * UDP port, from one node's InternalIP to another's): an outer copy, never what the sensor should get.
+ */
+export function isOuterPacket(t: OverlayTopology, p: PacketHeaders): boolean {
+  const nodes = new Set(t.nodes.map((n) => n.ip));
+  const enc = t.encapsulation;
+  return (
+    nodes.has(p.src) &&
+    nodes.has(p.dst) &&
+    ((enc?.kind === "ipip" && p.proto === 4) ||
+      (enc?.kind === "vxlan" && p.proto === 17 && p.dport === enc.port))
+  );
+}
