@@ -1,6 +1,6 @@
 /**
  * The embedding API: `preview`, `up`, `destroy` and `outputs` of a named stack of this program, driven through the
- * Pulumi Automation API with an inline program that runs the same factory as `index.ts`.
+ * Pulumi Automation API with an inline program that runs the same stack program as `index.ts`.
  *
  * Order of every operation: validate the config (no Pulumi involved), resolve the backend (passphrase present?),
  * find the CLI, then open the stack, write the config, run. Operations in one process run one at a time (the
@@ -20,18 +20,16 @@ import {
   type PulumiCommand,
   type PulumiFn,
 } from "@pulumi/pulumi/automation";
-import { ConfigError } from "../components/config";
-import type { ProgramOptions } from "../program";
+import type { StackProgramOptions } from "../stack/program";
+import { ConfigError, PROJECT_NAME } from "../stack/stackConfig";
 import { resolveBackend, type BackendOptions, type ResolvedBackend } from "./backend";
+import { parseOutputs, type DeployedOutputs } from "./outputs";
 import {
-  PROJECT_NAME,
   staleProjectKeys,
   toStackConfigMap,
   validateConfig,
   type PodPacketForwardingConfig,
-} from "./config";
-import { parseOutputs, type DeployedOutputs } from "./outputs";
-import { stackProgram } from "./program";
+} from "./typedConfig";
 import { summarize, toProgressEvent, type ChangeSummary, type ProgressEvent } from "./progress";
 import { locatePulumiCli, mapCliError } from "./pulumiCli";
 
@@ -39,7 +37,10 @@ import { locatePulumiCli, mapCliError } from "./pulumiCli";
 export interface StackOptions extends BackendOptions {
   /** Stack name (`dev`, `prod`, or `org/project/stack` on Pulumi Cloud). */
   stack: string;
-  /** AWS region; default `AWS_REGION`, then `AWS_DEFAULT_REGION` of `env`. Written to the stack as `aws:region`. */
+  /**
+   * AWS region of the stack's AWS provider (lookups and resources); default `AWS_REGION`, then `AWS_DEFAULT_REGION`
+   * of `env`. Written to the stack as `aws:region`.
+   */
   region?: string;
   /** Folder a relative `rpcapdPackage` is resolved against; default the process's working directory. */
   projectDir?: string;
@@ -51,8 +52,8 @@ export interface StackOptions extends BackendOptions {
   signal?: AbortSignal;
   /** Pulumi CLI installation root (`<root>/bin/pulumi`); default the `pulumi` on PATH. */
   pulumiRoot?: string;
-  /** Further program options (component name, agent folder, staging folder, AWS clients). */
-  program?: Omit<ProgramOptions, "region" | "projectDir">;
+  /** Further stack program options (the component name: changing it replaces every resource). */
+  program?: Omit<StackProgramOptions, "projectDir">;
 }
 
 /** Options of `preview` and `up`: the stack and its configuration. */
@@ -240,9 +241,14 @@ export function createEmbeddingApi(deps: Partial<ApiDependencies> = {}): Embeddi
     const backend = resolveBackend(options);
     const cli = await locateCli(options.pulumiRoot, env.PATH);
     let captured: ConfigError | undefined;
-    const program = stackProgram({ ...options.program, region, projectDir }, (err) => {
-      captured = err;
-    });
+    // Loaded when the engine runs it: the component's provider SDKs take seconds to load, which `--help`, usage
+    // errors and config errors never need.
+    const program: PulumiFn = async () => {
+      const { inlineProgram } = await import("./inlineProgram");
+      return inlineProgram({ ...options.program, projectDir }, (err) => {
+        captured = err;
+      })();
+    };
     let handle: StackHandle;
     try {
       handle = await openStack({ stack: options.stack, program, backend, cli, create });

@@ -7,13 +7,14 @@
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../stack/stackConfig";
 import { createEmbeddingApi, StackOperationError, type EmbeddingApi, type StackOptions } from "./api";
 import { BackendError, defaultHome } from "./backend";
-import { ConfigFileError, readConfigFile, type PodPacketForwardingConfig } from "./config";
+import { ConfigFileError, plainProjectConfig, readConfigFile } from "./configFile";
 import { OutputsError, type DeployedOutputs } from "./outputs";
 import type { ChangeSummary, ProgressEvent } from "./progress";
 import { PulumiCliError } from "./pulumiCli";
+import type { PodPacketForwardingConfig } from "./typedConfig";
 
 /** Exit codes. */
 export const EXIT = {
@@ -240,7 +241,7 @@ export function describeChanges(changes: ChangeSummary, tense: "plan" | "done"):
 function describeOutputs(o: DeployedOutputs): string {
   const lines = [
     `Agent image:   ${o.agentImage}`,
-    `DaemonSet:     ${o.daemonSet.namespace}/${o.daemonSet.name}`,
+    `DaemonSet:     ${o.daemonSetNamespace}/${o.daemonSetName}`,
     `PODNET:        ${o.agentEnvironment.PODNET}`,
     `SVCNET:        ${o.agentEnvironment.SVCNET}`,
     `Mirrored ENIs: ${o.mirroredEnis.length}${o.skippedMirrorSources.length ? ` (${o.skippedMirrorSources.length} skipped)` : ""}`,
@@ -277,7 +278,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     const file = inv.configFile ? readConfigFile(inv.configFile) : undefined;
     // Untyped file content: the API validates it against the schema before anything else happens.
-    const fileConfig = file?.config as PodPacketForwardingConfig | undefined;
+    const fileConfig = file
+      ? (plainProjectConfig(inv.configFile as string, file) as PodPacketForwardingConfig)
+      : undefined;
     const base: StackOptions = {
       stack: inv.stack as string,
       region: inv.region ?? file?.region,

@@ -1,9 +1,9 @@
 /**
- * Embedding API of pod-packet-forwarding: deploy the program from another Node program (a portal, a CI job)
+ * Embedding API of pod-packet-forwarding: deploy the stack program from another Node program (a portal, a CI job)
  * through the Pulumi Automation API. See docs/embedding.md.
  *
  * ```ts
- * import { up } from "./automation"; // from the checkout
+ * import { up } from "./adapters/automation"; // from the checkout
  * const result = await up({ stack: "prod", region: "us-east-1", config: { clusterName: "prod", sensorIps: ["10.0.200.10"], rpcapdPackage: "/srv/rpcapd.deb" }, onProgress: console.log });
  * console.log(result.outputs.agentEnvironment, result.changes);
  * ```
@@ -36,18 +36,9 @@ export {
   type BackendOptions,
   type ResolvedBackend,
 } from "./backend";
-export {
-  ConfigError,
-  ConfigFileError,
-  PROJECT_NAME,
-  readConfigFile,
-  toStackConfigMap,
-  validateConfig,
-  type ConfigFile,
-  type PodPacketForwardingConfig,
-} from "./config";
+export { ConfigFileError, readConfigFile, type ConfigFile } from "./configFile";
+export { inlineProgram } from "./inlineProgram";
 export { OutputsError, parseOutputs, type DeployedOutputs } from "./outputs";
-export { stackProgram } from "./program";
 export {
   summarize,
   toProgressEvent,
@@ -58,3 +49,5 @@ export {
   type SummaryProgress,
 } from "./progress";
 export { locatePulumiCli, MINIMUM_PULUMI_VERSION, PULUMI_INSTALL_URL, PulumiCliError } from "./pulumiCli";
+export { toStackConfigMap, validateConfig, type PodPacketForwardingConfig } from "./typedConfig";
+export { ConfigError, PROJECT_NAME } from "../stack/stackConfig";

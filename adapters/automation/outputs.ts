@@ -1,31 +1,10 @@
 /**
- * Stack outputs as the typed object the program returned (`StackOutputs` of `program.ts`, resolved).
+ * A stack's outputs read back as the component's one output shape (`components/outputs.ts`).
  */
-import type * as pulumi from "@pulumi/pulumi";
 import type { OutputMap } from "@pulumi/pulumi/automation";
-import type { StackOutputs } from "../program";
+import { OPTIONAL_OUTPUTS, OUTPUT_KEYS, type DeployedOutputs } from "../../components/outputs";
 
-/** `StackOutputs` with every Output resolved: what a deployed stack reports. */
-export type DeployedOutputs = {
-  [K in keyof StackOutputs]: StackOutputs[K] extends pulumi.Output<infer T> ? T : StackOutputs[K];
-};
-
-/** Output keys that are absent when their value is undefined (no mirroring). */
-const OPTIONAL_OUTPUTS: ReadonlySet<keyof StackOutputs> = new Set(["mirrorReconcileResult"]);
-
-/** Every output key, as a compile-checked list (a key added to `StackOutputs` must be added here). */
-const OUTPUT_KEYS = Object.keys({
-  podCidrs: true,
-  serviceCidrs: true,
-  agentEnvironment: true,
-  agentImage: true,
-  mirroredEnis: true,
-  skippedMirrorSources: true,
-  mirroredOnlyViolations: true,
-  mirrorReconcileResult: true,
-  daemonSet: true,
-  sensorSteps: true,
-} satisfies Record<keyof StackOutputs, true>) as (keyof StackOutputs)[];
+export type { DeployedOutputs };
 
 /** A stack's outputs are missing or not this program's. */
 export class OutputsError extends Error {
@@ -53,9 +32,5 @@ export function parseOutputs(stack: string, map: OutputMap): DeployedOutputs {
         "version of this one (run up to refresh them)",
     );
   }
-  const out: Record<string, unknown> = {};
-  for (const key of OUTPUT_KEYS) {
-    out[key] = map[key]?.value;
-  }
-  return out as DeployedOutputs;
+  return Object.fromEntries(OUTPUT_KEYS.map((key) => [key, map[key]?.value])) as DeployedOutputs;
 }

@@ -1,45 +1,34 @@
 /**
- * The plugin package (`components/package`) for `pulumi package add`: the schema the Node SDK's component provider
- * infers from the TypeScript types (the same code path `pulumi package add` runs, minus the CLI), and the
- * component under mocks: same validation, same resources as the program factory.
+ * The plugin package (`adapters/plugin`) for `pulumi package add`: the schema the Node SDK's component provider
+ * infers from the TypeScript types (the code path `pulumi package add` runs, minus the CLI), the plugin answering
+ * GetSchema over gRPC when booted as the nodejs language host boots it, and `construct` under mocks: the component
+ * itself, by name or with an `eks.Cluster` reference, its arguments checked, the URNs of former plugin stacks kept.
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { EKSClient } from "@aws-sdk/client-eks";
+import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
+import * as ts from "typescript";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
-import { stackConfigSchema } from "../../components/config";
-import { installFakeAws, type FakeAws } from "../../harness/aws/fakeAws";
-import { installPulumiMocks, settle, type MockRecorder } from "../../harness/pulumi/mocks";
+import { OUTPUT_KEYS } from "../../components/outputs";
+import { PodPacketForwardingType } from "../../components/podPacketForwarding";
+import { argsSchema } from "../../components/validation";
 import { sampleWorld, SAMPLE_CLUSTER } from "../../harness/aws/sampleCluster";
-import { resolved, ROOT, standInPackage } from "./helpers";
+import { installPulumiMocks, registeredUrns, settle } from "../../harness/pulumi/mocks";
+import { resolved, ROOT, standInPackage } from "../automation/helpers";
 
-const PLUGIN_DIR = path.join(ROOT, "components", "package");
-const TOKEN = "pod-packet-forwarding:index:ClusterForwarding";
-/** The component's outputs, sorted: what the schema declares and what construct() returns. */
-const OUTPUT_KEYS = [
-  "agentEnvironment",
-  "agentImage",
-  "daemonSetName",
-  "daemonSetNamespace",
-  "mirroredEnis",
-  "mirroredOnlyViolations",
-  "podCidrs",
-  "sensorSteps",
-  "serviceCidrs",
-  "skippedMirrorSources",
-];
-const NLB =
-  "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188";
+const PLUGIN_DIR = path.join(ROOT, "adapters", "plugin");
+const TOKEN = PodPacketForwardingType;
+const AGENT_IMAGE = `registry.example.com/extrahop-rpcapd@sha256:${"c".repeat(64)}`;
 
 interface SchemaProperty {
   type?: string;
   $ref?: string;
   description?: string;
+  plain?: boolean;
   items?: SchemaProperty;
   additionalProperties?: SchemaProperty;
 }
@@ -58,17 +47,51 @@ interface Schema {
     }
   >;
   types: Record<string, { type: string; properties: Record<string, SchemaProperty> }>;
+  dependencies?: { name: string; version: string }[];
 }
 
-describe("automation: plugin package for other languages", function () {
+/** `pulumi.json`-style reference to a resource of an installed Pulumi package, as the analyzer writes it. */
+function resourceRef(pkg: string, token: string): string {
+  const manifest = JSON.parse(
+    fs.readFileSync(path.join(ROOT, "node_modules", "@pulumi", pkg, "package.json"), "utf8"),
+  ) as { version: string; pulumi: { name: string; version?: string } };
+  return `/${manifest.pulumi.name}/v${manifest.pulumi.version ?? manifest.version}/schema.json#/resources/${token.replace("/", "%2F")}`;
+}
+
+type PluginModule = typeof import("../../adapters/plugin");
+
+/**
+ * Arguments the component marks `@deprecated`: the analyzer takes a description from the comment's text only, and
+ * these may have none besides the tag.
+ */
+function deprecatedArgs(): Set<string> {
+  const file = path.join(ROOT, "components", "args.ts");
+  const source = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
+  const names = new Set<string>();
+  source.forEachChild((node) => {
+    if (ts.isInterfaceDeclaration(node) && node.name.text === "PodPacketForwardingArgs") {
+      for (const member of node.members) {
+        if (member.name && ts.getJSDocTags(member).some((t) => t.tagName.text === "deprecated")) {
+          names.add(member.name.getText(source));
+        }
+      }
+    }
+  });
+  return names;
+}
+
+describe("adapters: plugin package for other languages", function () {
   this.timeout(180000);
+  let plugin: PluginModule;
+  before(async () => {
+    plugin = await import("../../adapters/plugin");
+  });
 
   describe("schema inference (what `pulumi package add` generates SDKs from)", () => {
     let schema: Schema;
     let classes: unknown[];
     before(async () => {
-      const entry = (await import("../../components/package")) as Record<string, unknown>;
-      classes = getPulumiComponents(entry);
+      classes = getPulumiComponents(plugin);
       const provider = new ComponentProvider({
         components: classes as never,
         name: JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8")).name,
@@ -77,50 +100,72 @@ describe("automation: plugin package for other languages", function () {
       schema = JSON.parse(await provider.getSchema()) as Schema;
     });
 
-    it("the entry exports exactly the one component, named like its type token", async () => {
-      const { ClusterForwarding } = await import("../../components/package");
-      assert.deepEqual(classes, [ClusterForwarding]);
+    it("offers exactly one component, PodPacketForwarding, under the component's own type token", () => {
+      assert.deepEqual(classes, [plugin.PodPacketForwarding]);
       assert.equal(schema.name, "pod-packet-forwarding");
       assert.equal(schema.version, "0.1.0");
       assert.deepEqual(Object.keys(schema.resources), [TOKEN]);
       assert.equal(schema.resources[TOKEN].isComponent, true);
     });
 
-    it("offers every stack config key plus region as an input, each with a description; only sensorIps is required", () => {
+    it("offers every argument of the component, the cluster split into an eks.Cluster reference and its name", () => {
       const r = schema.resources[TOKEN];
-      const stackKeys = Object.keys(stackConfigSchema.innerType().shape);
-      assert.deepEqual(Object.keys(r.inputProperties).sort(), ["region", ...stackKeys].sort());
+      const expected = [...Object.keys(argsSchema.shape), "clusterName"].sort();
+      assert.deepEqual(Object.keys(r.inputProperties).sort(), expected);
       assert.deepEqual(r.requiredInputs, ["sensorIps"]);
+      const deprecated = deprecatedArgs();
       for (const [key, prop] of Object.entries(r.inputProperties)) {
-        assert.ok(prop.description && prop.description.length > 20, `${key} has no description`);
+        assert.ok(
+          deprecated.has(key) || (prop.description && prop.description.length > 20),
+          `${key} has no description`,
+        );
+        assert.notEqual(prop.$ref, "pulumi.json#/Any", `${key} lost its type`);
       }
-      assert.deepEqual(r.inputProperties.sensorIps.type, "array");
-      assert.deepEqual(r.inputProperties.sensorIps.items?.type, "string");
+      assert.equal(r.inputProperties.cluster.$ref, resourceRef("eks", "eks:index:Cluster"));
+      assert.equal(r.inputProperties.clusterName.type, "string");
+      assert.equal(r.inputProperties.sensorIps.type, "array");
+      assert.equal(r.inputProperties.sensorIps.items?.type, "string");
       assert.equal(r.inputProperties.sensorPort.type, "number");
       assert.equal(r.inputProperties.mirrorAmazonDns.type, "boolean");
-      assert.equal(r.inputProperties.imagePlatform.type, "string");
-      assert.equal(r.inputProperties.tags.type, "object");
       assert.equal(r.inputProperties.tags.additionalProperties?.type, "string");
+      assert.equal(r.inputProperties.rpcapdPackage.plain, true, "a local path, never an Output");
+      assert.equal(r.inputProperties.mirrorTarget.plain, true, "its set field decides the target kind");
       assert.equal(r.inputProperties.mirrorTarget.$ref, "#/types/pod-packet-forwarding:index:MirrorTarget");
-      const target = schema.types["pod-packet-forwarding:index:MirrorTarget"];
-      assert.deepEqual(Object.keys(target.properties).sort(), [
-        "gatewayLoadBalancerEndpointId",
-        "networkInterfaceId",
-        "networkLoadBalancerArn",
-      ]);
+      assert.deepEqual(
+        Object.keys(schema.types["pod-packet-forwarding:index:MirrorTarget"].properties).sort(),
+        ["gatewayLoadBalancerEndpointId", "networkInterfaceId", "networkLoadBalancerArn"],
+      );
+      assert.equal(
+        r.inputProperties.tolerations.items?.$ref,
+        "#/types/pod-packet-forwarding:index:Toleration",
+      );
+      assert.equal(r.inputProperties.resources.$ref, "#/types/pod-packet-forwarding:index:AgentResources");
+      assert.equal(r.inputProperties.imageRegistry.$ref, "#/types/pod-packet-forwarding:index:ImageRegistry");
     });
 
-    it("describes the outputs, including the structured ones", () => {
+    it("declares the one output shape plus the children as resource references", () => {
       const r = schema.resources[TOKEN];
-      assert.deepEqual(Object.keys(r.properties).sort(), OUTPUT_KEYS);
+      assert.deepEqual(Object.keys(r.properties).sort(), [...OUTPUT_KEYS, "daemonSet", "repository"].sort());
+      assert.deepEqual(
+        r.required?.slice().sort(),
+        [...OUTPUT_KEYS.filter((k) => k !== "mirrorReconcileResult"), "daemonSet"].sort(),
+      );
+      assert.equal(r.properties.daemonSet.$ref, resourceRef("kubernetes", "kubernetes:apps/v1:DaemonSet"));
+      assert.equal(r.properties.repository.$ref, resourceRef("aws", "aws:ecr/repository:Repository"));
       assert.equal(r.properties.agentEnvironment.additionalProperties?.type, "string");
+      assert.equal(r.properties.networkSources.$ref, "#/types/pod-packet-forwarding:index:NetworkSources");
       assert.equal(
         r.properties.skippedMirrorSources.items?.$ref,
         "#/types/pod-packet-forwarding:index:SkippedMirrorSource",
       );
       assert.deepEqual(
-        Object.keys(schema.types["pod-packet-forwarding:index:SkippedMirrorSource"].properties).sort(),
-        ["detail", "instanceId", "instanceType", "reason"],
+        Object.keys(schema.types["pod-packet-forwarding:index:RangeSource"].properties).sort(),
+        ["from", "range"],
+      );
+      assert.deepEqual(
+        (schema.dependencies ?? []).map((d) => d.name).sort(),
+        ["aws", "eks", "kubernetes"],
+        "the packages whose resources it references",
       );
     });
   });
@@ -172,169 +217,180 @@ describe("automation: plugin package for other languages", function () {
       const served = JSON.parse(text) as Schema;
       assert.equal(served.name, "pod-packet-forwarding");
       assert.deepEqual(Object.keys(served.resources), [TOKEN]);
-      assert.deepEqual(
-        Object.keys(served.resources[TOKEN].inputProperties).sort(),
-        ["region", ...Object.keys(stackConfigSchema.innerType().shape)].sort(),
-      );
+      assert.ok("clusterName" in served.resources[TOKEN].inputProperties);
       assert.equal(stderr, "");
     } finally {
       child.kill();
     }
   });
 
-  describe("the component under mocks", () => {
+  describe("construct (as a consumer in another language)", () => {
     let tmp: string;
     let pkg: string;
-    let fake: FakeAws;
     before(() => {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-plugin-"));
       pkg = standInPackage(tmp);
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-    const savedRegion = process.env.AWS_REGION;
-    beforeEach(() => {
-      fake = installFakeAws(sampleWorld());
-      // The region error below must not depend on the machine's environment.
-      delete process.env.AWS_REGION;
-      pulumi.runtime.setAllConfig({});
-    });
-    afterEach(() => {
-      fake.restore();
-      if (savedRegion !== undefined) {
-        process.env.AWS_REGION = savedRegion;
-      }
-    });
 
-    const graph = (r: MockRecorder) => r.resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
-
-    it("registers the same resources as the program factory for the same config, and reports the same values", async () => {
-      const raw = {
-        clusterName: SAMPLE_CLUSTER,
-        sensorIps: ["10.0.200.10", "10.0.200.11"],
-        rpcapdPackage: pkg,
-        mirrorTarget: { networkLoadBalancerArn: NLB },
-        tags: { team: "secops" },
-      };
-
-      const direct = await installPulumiMocks(sampleWorld());
-      const { podPacketForwardingProgram } = await import("../../program");
-      const region = "us-east-1";
-      const clients = { region, eks: new EKSClient({ region }), ec2: new EC2Client({ region }) };
-      const expected = await resolved(await podPacketForwardingProgram(raw, { region, clients }));
-      await settle();
-
-      const viaComponent = await installPulumiMocks(sampleWorld());
-      const { ClusterForwarding } = await import("../../components/package");
-      const c = new ClusterForwarding("pod-packet-forwarding", { ...raw, region: pulumi.output(region) });
-      const out = await resolved({
-        podCidrs: c.podCidrs,
-        agentEnvironment: c.agentEnvironment,
-        agentImage: c.agentImage,
-        mirroredEnis: c.mirroredEnis,
-        daemonSetName: c.daemonSetName,
-        sensorSteps: c.sensorSteps,
-      });
-      await settle();
-
-      const [outer, ...children] = graph(viaComponent);
-      assert.equal(outer.type, TOKEN);
-      assert.ok(children.length >= 20, `${children.length} resources`);
-      assert.deepEqual(children, graph(direct));
-      assert.deepEqual(out, {
-        podCidrs: expected.podCidrs,
-        agentEnvironment: expected.agentEnvironment,
-        agentImage: expected.agentImage,
-        mirroredEnis: expected.mirroredEnis,
-        daemonSetName: expected.daemonSet.name,
-        sensorSteps: expected.sensorSteps,
-      });
-    });
-
-    it("constructs through the provider host's construct(), as a consumer in another language would", async () => {
-      const recorder = await installPulumiMocks(sampleWorld());
-      const { ClusterForwarding } = await import("../../components/package");
-      const provider = new ComponentProvider({
-        components: [ClusterForwarding],
+    const provider = () =>
+      new ComponentProvider({
+        components: [plugin.PodPacketForwarding],
         name: "pod-packet-forwarding",
         dirname: PLUGIN_DIR,
       });
-      const result = await provider.construct(
+
+    it("by cluster name: the component itself, its outputs in the state, the DaemonSet as a resource", async () => {
+      const recorder = await installPulumiMocks(sampleWorld());
+      const result = await provider().construct(
         "ppf",
         TOKEN,
-        { region: "us-east-1", clusterName: SAMPLE_CLUSTER, sensorIps: ["10.0.200.10"], rpcapdPackage: pkg },
+        { clusterName: SAMPLE_CLUSTER, sensorIps: ["10.0.200.10"], rpcapdPackage: pkg },
         {},
       );
-      const state = (await resolved(result.state)) as Record<string, unknown>;
+      const state = result.state as Record<string, unknown>;
+      const [daemonSet, repository] = await resolved([state.daemonSet, state.repository]);
+      const values = (await resolved(Object.fromEntries(OUTPUT_KEYS.map((k) => [k, state[k]])))) as Record<
+        string,
+        unknown
+      >;
       await settle();
-      assert.deepEqual(Object.keys(state).sort(), OUTPUT_KEYS);
-      assert.deepEqual(state.agentEnvironment, {
-        EXTRAHOP_SENSOR_IP: "10.0.200.10",
-        RPCAPD_TARGET_PORT: "2003",
-        PODNET: "10.0.0.0/16,100.64.0.0/16",
-        SVCNET: "172.20.0.0/16",
-        VPC_MIRRORING: "false",
-      });
-      assert.equal(state.daemonSetNamespace, "extrahop");
-      assert.equal(recorder.resources.filter((r) => r.type === "kubernetes:apps/v1:DaemonSet").length, 1);
+      assert.equal(await resolved(result.urn), `urn:pulumi:test::pod-packet-forwarding::${TOKEN}::ppf`);
+      assert.ok(pulumi.CustomResource.isInstance(daemonSet));
+      assert.ok(pulumi.CustomResource.isInstance(repository), "the ECR repository of the image build");
+      const env = values.agentEnvironment as Record<string, string>;
+      assert.equal(env.EXTRAHOP_SENSOR_IP, "10.0.200.10");
+      assert.equal(env.PODNET, "10.0.0.0/16,100.64.0.0/16");
+      assert.equal(env.SVCNET, "172.20.0.0/16");
+      assert.equal(env.VPC_MIRRORING, "false");
+      assert.equal(values.daemonSetNamespace, "extrahop");
+      assert.deepEqual(
+        recorder.resources.filter((r) => r.type === TOKEN).map((r) => r.name),
+        ["ppf"],
+        "one component, no wrapper",
+      );
     });
 
-    async function rejectsWith(
-      args: Record<string, unknown>,
+    it("with an eks.Cluster reference: its VPC, service range and kubeconfig", async () => {
+      const kubeconfig = JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "prod" }] });
+      const recorder = await installPulumiMocks(sampleWorld(), {
+        behaviour: {
+          eksCluster: (name) => ({
+            eksCluster: {
+              name: `${name}-eksCluster-1234567`,
+              vpcConfig: { vpcId: "vpc-0a1b2c3d4e5f60718" },
+              kubernetesNetworkConfig: {
+                ipFamily: "ipv4",
+                serviceIpv4Cidr: "10.100.0.0/16",
+                serviceIpv6Cidr: "",
+              },
+            },
+            kubeconfigJson: kubeconfig,
+            kubeconfig: JSON.parse(kubeconfig),
+          }),
+        },
+      });
+      const cluster = new eks.Cluster("prod", { vpcId: "vpc-0a1b2c3d4e5f60718" });
+      const result = await provider().construct(
+        "ppf",
+        TOKEN,
+        { cluster, sensorIps: ["10.0.200.10"], agentImage: AGENT_IMAGE },
+        {},
+      );
+      const env = (await resolved((result.state as Record<string, unknown>).agentEnvironment)) as Record<
+        string,
+        string
+      >;
+      await settle();
+      assert.equal(env.PODNET, "10.0.0.0/16,100.64.0.0/16");
+      assert.equal(env.SVCNET, "10.100.0.0/16");
+      const k8sProvider = recorder.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+      assert.equal(k8sProvider?.inputs.kubeconfig, kubeconfig);
+    });
+
+    it("keeps the URNs of stacks made with the former ClusterForwarding component (alias), with or without a parent", async () => {
+      await installPulumiMocks(sampleWorld());
+      const seen: pulumi.Input<pulumi.URN | pulumi.Alias>[][] = [];
+      const capture: pulumi.ResourceTransformation = (a) => {
+        if (a.type === TOKEN) {
+          seen.push(a.opts.aliases ?? []);
+        }
+        return undefined;
+      };
+      await provider().construct(
+        "ppf",
+        TOKEN,
+        { clusterName: SAMPLE_CLUSTER, sensorIps: ["10.0.200.10"], agentImage: AGENT_IMAGE },
+        { transformations: [capture] },
+      );
+      const parent = new pulumi.ComponentResource("acme:index:Platform", "platform");
+      await provider().construct(
+        "ppf2",
+        TOKEN,
+        { clusterName: SAMPLE_CLUSTER, sensorIps: ["10.0.200.10"], agentImage: AGENT_IMAGE },
+        { parent, transformations: [capture] },
+      );
+      await settle();
+      const aliasUrn = async (name: string, alias: pulumi.Input<pulumi.URN | pulumi.Alias>) => {
+        const spec = alias as pulumi.Alias;
+        return resolved(pulumi.createUrn(name, TOKEN, spec.parent as pulumi.Input<string>));
+      };
+      assert.equal(
+        await aliasUrn("ppf", seen[0][0]),
+        "urn:pulumi:test::pod-packet-forwarding::pod-packet-forwarding:index:ClusterForwarding$pod-packet-forwarding:index:PodPacketForwarding::ppf",
+      );
+      assert.equal(
+        await aliasUrn("ppf2", seen[1][0]),
+        "urn:pulumi:test::pod-packet-forwarding::acme:index:Platform$pod-packet-forwarding:index:ClusterForwarding$pod-packet-forwarding:index:PodPacketForwarding::ppf2",
+      );
+      assert.ok(registeredUrns().includes(`urn:pulumi:test::pod-packet-forwarding::${TOKEN}::ppf`));
+    });
+
+    async function refuses(
+      inputs: () => Record<string, unknown>,
       errors: { propertyPath: string; reason: string }[],
-      preview = false,
     ): Promise<void> {
-      const recorder = await installPulumiMocks(sampleWorld(), { preview });
-      const { deployClusterForwarding } = await import("../../components/package/clusterForwarding");
-      const parent = new pulumi.ComponentResource("test:index:Parent", "p");
-      await assert.rejects(deployClusterForwarding("ppf", args as never, parent), (err: unknown) => {
+      const recorder = await installPulumiMocks(sampleWorld());
+      await assert.rejects(provider().construct("ppf", TOKEN, inputs(), {}), (err: unknown) => {
         assert.ok(pulumi.InputPropertiesError.isInstance(err), String(err));
-        assert.deepEqual(err.errors, errors);
+        for (const e of errors) {
+          assert.ok(
+            err.errors.some((x) => x.propertyPath === e.propertyPath && x.reason === e.reason),
+            `${JSON.stringify(e)} not in ${JSON.stringify(err.errors)}`,
+          );
+        }
         return true;
       });
       await settle();
       assert.deepEqual(
-        recorder.resources.map((r) => r.type),
-        ["test:index:Parent"],
-        "nothing but the test parent was registered",
+        recorder.resources.filter((r) => r.type !== "eks:index:Cluster"),
+        [],
+        "nothing registered",
       );
     }
 
-    it("reports invalid args as input property errors naming each property, before registering anything", async () => {
-      await rejectsWith(
-        {
-          region: "us-east-1",
+    it("refuses bad arguments as input property errors naming each one, before registering anything", async () => {
+      await refuses(
+        () => ({
           clusterName: SAMPLE_CLUSTER,
           sensorIps: ["10.0.200.10", "300.1.1.1"],
           sensorPort: 0,
           rpcapdPackage: pkg,
-          mirrorTarget: {},
-        },
+        }),
         [
           {
             propertyPath: "sensorIps[1]",
             reason: '"300.1.1.1" is not an IPv4 address (expected a dotted quad such as 10.0.12.7)',
           },
           { propertyPath: "sensorPort", reason: "0 must be between 1 and 65535" },
-          {
-            propertyPath: "mirrorTarget",
-            reason:
-              "{} must set exactly one of networkInterfaceId, networkLoadBalancerArn, gatewayLoadBalancerEndpointId",
-          },
         ],
       );
-      await rejectsWith({ clusterName: "nope", sensorIps: ["10.0.200.10"], rpcapdPackage: pkg }, [
-        {
-          propertyPath: "region",
-          reason: "is required to look up the EKS cluster (pulumi config set aws:region us-east-1)",
-        },
-      ]);
-      await rejectsWith(
-        {
-          region: "us-east-1",
+      await refuses(
+        () => ({
           clusterName: SAMPLE_CLUSTER,
           sensorIps: ["10.0.200.10"],
           rpcapdPackage: "vendor/rpcapd.deb",
-        },
+        }),
         [
           {
             propertyPath: "rpcapdPackage",
@@ -343,27 +399,14 @@ describe("automation: plugin package for other languages", function () {
           },
         ],
       );
-    });
-
-    it("names the args that are still unknown at preview", async () => {
-      await rejectsWith(
-        {
-          region: "us-east-1",
-          clusterName: pulumi.output(pulumi.unknown),
-          sensorIps: [pulumi.output(pulumi.unknown)],
-          rpcapdPackage: pkg,
-        },
-        [
-          {
-            propertyPath: "clusterName",
-            reason: "must be known at preview (not the output of a resource created in the same update)",
-          },
-          {
-            propertyPath: "sensorIps",
-            reason: "must be known at preview (not the output of a resource created in the same update)",
-          },
-        ],
-        true,
+      await refuses(
+        () => ({
+          cluster: new eks.Cluster("prod", {}),
+          clusterName: "prod",
+          sensorIps: ["10.0.200.10"],
+          agentImage: AGENT_IMAGE,
+        }),
+        [{ propertyPath: "clusterName", reason: "must not be set together with cluster" }],
       );
     });
   });

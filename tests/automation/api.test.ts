@@ -7,13 +7,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommandError, type EngineEvent } from "@pulumi/pulumi/automation";
-import { createEmbeddingApi, StackOperationError } from "../../automation/api";
-import { BackendError } from "../../automation/backend";
-import { ConfigError, type PodPacketForwardingConfig } from "../../automation/config";
-import { OutputsError } from "../../automation/outputs";
-import type { ProgressEvent } from "../../automation/progress";
-import { PulumiCliError } from "../../automation/pulumiCli";
+import { createEmbeddingApi, StackOperationError } from "../../adapters/automation/api";
+import { BackendError } from "../../adapters/automation/backend";
+import type { PodPacketForwardingConfig } from "../../adapters/automation/typedConfig";
+import { ConfigError } from "../../adapters/stack/stackConfig";
+import { OutputsError } from "../../adapters/automation/outputs";
+import type { ProgressEvent } from "../../adapters/automation/progress";
+import { PulumiCliError } from "../../adapters/automation/pulumiCli";
 import * as pulumi from "@pulumi/pulumi";
+import { argsSchema } from "../../components/validation";
 import { installPulumiMocks } from "../../harness/pulumi/mocks";
 import { sampleWorld } from "../../harness/aws/sampleCluster";
 import { engineOutputs, fakeDependencies, standInPackage } from "./helpers";
@@ -25,6 +27,8 @@ function commandError(message: string): CommandError {
 }
 
 const PASS = { PULUMI_CONFIG_PASSPHRASE: "correct horse" };
+/** The stack config keys, in the component's order. */
+const CONFIG_KEYS = Object.keys(argsSchema.shape).map((k) => (k === "cluster" ? "clusterName" : k));
 
 describe("automation: embedding API", () => {
   let tmp: string;
@@ -81,7 +85,7 @@ describe("automation: embedding API", () => {
         [
           'sensorIps[1]: "10.0.200.300" is not an IPv4 address (expected a dotted quad such as 10.0.12.7)',
           "sensorPort: 70000 must be between 1 and 65535",
-          "unknown key(s) sensorPrt (allowed: clusterName, sensorIps, sensorPort, podCidrs, serviceCidrs, mirrorTarget, rpcapdPackage, agentImage, namespace, excludeNodeLabel, mirrorSessionNumber, mirrorPacketLength, mirrorVni, mirroredOnlyCidrs, mirrorAmazonDns, mirrorUnsupportedInstanceTypes, reconcileSchedule, imagePlatform, kubeconfig, tags)",
+          `unknown key(s) sensorPrt (allowed: ${CONFIG_KEYS.join(", ")})`,
         ],
       );
     });
@@ -364,26 +368,27 @@ describe("automation: embedding API", () => {
   });
 
   it("reports a ConfigError the program throws inside the engine as a ConfigError", async () => {
-    // No cluster to look up, no kubeconfig: the factory refuses, the engine run fails, the API says why.
+    // The package passes the check before Pulumi, then disappears before the engine runs the program: the component
+    // refuses, the engine run fails, the API says why in config words.
     const recorder = await installPulumiMocks(sampleWorld());
-    const { deps } = fakeDependencies({ runProgram: true });
-    const config = {
-      sensorIps: ["10.0.200.10"],
-      podCidrs: ["10.0.0.0/16"],
-      serviceCidrs: ["172.20.0.0/16"],
-      agentImage: `r.example.com/a@sha256:${"a".repeat(64)}`,
-    };
+    const vanishing = standInPackage(fs.mkdtempSync(path.join(tmp, "vanishing-")));
+    const { deps } = fakeDependencies({ runProgram: true, beforeProgram: () => fs.rmSync(vanishing) });
     await assert.rejects(
-      createEmbeddingApi(deps).up({ stack: "dev", env: PASS, home: tmp, config }),
+      createEmbeddingApi(deps).up({
+        stack: "dev",
+        region: "us-east-1",
+        env: PASS,
+        home: tmp,
+        config: { clusterName: "demo", sensorIps: ["10.0.200.10"], rpcapdPackage: vanishing },
+      }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError, String(err));
-        assert.deepEqual(err.problems, [
-          "kubeconfig: is required when clusterName is not set (no EKS lookup to build one from)",
-        ]);
+        assert.equal(err.problems.length, 1);
+        assert.match(err.problems[0], /^rpcapdPackage: ".*rpcapd_9\.6\.0_amd64\.deb" does not exist/);
         return true;
       },
     );
-    assert.equal(recorder.resources.length, 0);
+    assert.deepEqual(recorder.resources, [], "nothing was registered");
   });
 
   it("maps a missing CLI at stack creation and a locked stack", async () => {
@@ -443,12 +448,12 @@ describe("automation: embedding API", () => {
       },
     );
     const partial = Object.fromEntries(
-      Object.entries(outputs).filter(([k]) => k !== "daemonSet" && k !== "sensorSteps"),
+      Object.entries(outputs).filter(([k]) => k !== "daemonSetName" && k !== "sensorSteps"),
     );
     const old = fakeDependencies({ outputs: partial });
     await assert.rejects(createEmbeddingApi(old.deps).outputs({ stack: "dev", env: PASS, home: tmp }), {
       message:
-        "stack dev lacks the output(s) daemonSet, sensorSteps: it was deployed by another program or an older version of this one (run up to refresh them)",
+        "stack dev lacks the output(s) daemonSetName, sensorSteps: it was deployed by another program or an older version of this one (run up to refresh them)",
     });
   });
 
@@ -460,7 +465,8 @@ describe("automation: embedding API", () => {
     deps.openStack = async (req) => {
       const id = ++n;
       order.push(`open${id}`);
-      await new Promise((r) => setTimeout(r, id === 1 ? 30 : 0));
+      // The first open yields to the event loop: an unserialized second operation would open in between.
+      await new Promise((r) => setImmediate(r));
       order.push(`opened${id}`);
       return slowOpen(req);
     };

@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
-import { createEmbeddingApi } from "../../automation/api";
+import { OUTPUT_KEYS } from "../../components/outputs";
+import { createEmbeddingApi } from "../../adapters/automation/api";
 import {
   EXIT,
   main,
@@ -16,7 +17,7 @@ import {
   renderProgress,
   UsageError,
   type CliInvocation,
-} from "../../automation/cli";
+} from "../../adapters/automation/cli";
 import {
   engineOutputs,
   fakeDependencies,
@@ -272,7 +273,7 @@ describe("automation: command line", () => {
       });
       assert.equal(yes.code, EXIT.ok);
       assert.deepEqual(yes.log.calls, ["getAllConfig", "setAllConfig", "up"]);
-      assert.equal(JSON.parse(out.pop() as string).outputs.daemonSet.name, "extrahop-rpcapd");
+      assert.equal(JSON.parse(out.pop() as string).outputs.daemonSetName, "extrahop-rpcapd");
     });
 
     it("resolves a relative rpcapdPackage against the config file's folder, not the working directory", async () => {
@@ -355,17 +356,7 @@ describe("automation: command line", () => {
 
     it("outputs prints JSON; a stack without outputs exits 1", async () => {
       const outputs: OutputMap = Object.fromEntries(
-        [
-          "podCidrs",
-          "serviceCidrs",
-          "agentEnvironment",
-          "agentImage",
-          "mirroredEnis",
-          "skippedMirrorSources",
-          "mirroredOnlyViolations",
-          "daemonSet",
-          "sensorSteps",
-        ].map((k) => [k, { value: [k], secret: false }]),
+        OUTPUT_KEYS.map((k) => [k, { value: [k], secret: false }]),
       );
       const ok = await run(["outputs", "-s", "prod"], { outputs });
       assert.equal(ok.code, EXIT.ok);
@@ -404,7 +395,7 @@ describe("automation: command line", () => {
 
     it("the bin shim runs the CLI and returns its exit code (process-level, empty PATH but node's)", function () {
       this.timeout(60000);
-      const bin = path.join(ROOT, "automation", "bin", "pod-packet-forwarding.js");
+      const bin = path.join(ROOT, "adapters", "automation", "bin", "pod-packet-forwarding.js");
       const env = {
         PATH: path.dirname(process.execPath),
         HOME: tmp,

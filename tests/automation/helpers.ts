@@ -14,7 +14,12 @@ import type {
   PulumiFn,
 } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
-import type { ApiDependencies, EngineOptions, OpenStackRequest, StackHandle } from "../../automation/api";
+import type {
+  ApiDependencies,
+  EngineOptions,
+  OpenStackRequest,
+  StackHandle,
+} from "../../adapters/automation/api";
 import { settle } from "../../harness/pulumi/mocks";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -62,6 +67,8 @@ export interface FakeStackBehaviour {
   events?: EngineEvent[];
   /** Run the inline program on up (under whatever mocks are installed), as the engine would. */
   runProgram?: boolean;
+  /** Called after the config is written and before the program runs (the world changing in between). */
+  beforeProgram?: () => void;
   /** Change summary to report. */
   changes?: OpMap;
   /** Outputs to report when the program is not run. */
@@ -83,6 +90,7 @@ export function fakeDependencies(behaviour: FakeStackBehaviour = {}): {
       opts.onEvent(e);
     }
     if (runProgram && log.program) {
+      behaviour.beforeProgram?.();
       const secretKeys = Object.entries(log.config)
         .filter(([, v]) => v.secret)
         .map(([k]) => k);
@@ -167,13 +175,19 @@ export function standInPackage(dir: string): string {
 }
 
 /**
- * Stack outputs as the engine returns them (each value wrapped with its secret flag), for a deployed dev stack;
- * `overrides` replaces single outputs.
+ * Stack outputs as the engine returns them (each value wrapped with its secret flag), for a deployed dev stack
+ * without mirroring (so without `mirrorReconcileResult`); `overrides` replaces single outputs.
  */
 export function engineOutputs(overrides: Record<string, unknown> = {}): OutputMap {
   const values: Record<string, unknown> = {
     podCidrs: ["10.0.0.0/16"],
     serviceCidrs: ["172.20.0.0/16"],
+    networkSources: {
+      pods: [{ range: "10.0.0.0/16", from: "VPC vpc-0a1b2c3d4e5f60718 associated CIDR block" }],
+      services: [
+        { range: "172.20.0.0/16", from: "EKS cluster demo kubernetesNetworkConfig.serviceIpv4Cidr" },
+      ],
+    },
     agentEnvironment: {
       EXTRAHOP_SENSOR_IP: "10.0.200.10",
       RPCAPD_TARGET_PORT: "2003",
@@ -182,10 +196,10 @@ export function engineOutputs(overrides: Record<string, unknown> = {}): OutputMa
       VPC_MIRRORING: "false",
     },
     agentImage: `r.example.com/a@sha256:${"a".repeat(64)}`,
+    daemonSetNamespace: "extrahop",
+    daemonSetName: "extrahop-rpcapd",
     mirroredEnis: [],
     skippedMirrorSources: [],
-    mirroredOnlyViolations: [],
-    daemonSet: { namespace: "extrahop", name: "extrahop-rpcapd" },
     sensorSteps: ["Enable RPCAP"],
     ...overrides,
   };

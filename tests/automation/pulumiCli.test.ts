@@ -13,7 +13,7 @@ import {
   mapCliError,
   MINIMUM_PULUMI_VERSION,
   PulumiCliError,
-} from "../../automation/pulumiCli";
+} from "../../adapters/automation/pulumiCli";
 
 const MISSING_MESSAGE =
   "The Pulumi CLI (`pulumi`) was not found on PATH.\n" +

@@ -1,6 +1,6 @@
 /**
- * The embedding config: the stack config map it writes reads back through `readStackConfig` as the same config,
- * the config files the CLI accepts and the errors it gives, and the prod example stack.
+ * The embedding API's configuration object: checked with the component's rules in config words, written to the stack
+ * so that the stack adapter's `readStackConfig` reads back the same configuration, and stale keys removed.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -8,43 +8,50 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  ConfigFileError,
-  readConfigFile,
   staleProjectKeys,
   toStackConfigMap,
+  validateConfig,
   type PodPacketForwardingConfig,
-} from "../../automation/config";
-import { parseStackConfig } from "../../components/config";
+} from "../../adapters/automation/typedConfig";
+import { ConfigError, readStackConfig } from "../../adapters/stack/stackConfig";
+import { argsSchema } from "../../components/validation";
 import { installPulumiMocks } from "../../harness/pulumi/mocks";
 import { sampleWorld } from "../../harness/aws/sampleCluster";
-import { readStackConfig } from "../../stackConfig";
-import { prodExample, ROOT } from "./helpers";
+import { standInPackage } from "./helpers";
 
-/** Every key of the schema, with non-default values. */
-const FULL: PodPacketForwardingConfig = {
+/** Every argument of the component under its config name, with non-default values. */
+const FULL: Required<PodPacketForwardingConfig> = {
   clusterName: "prod-eks",
+  kubeconfig: '{"apiVersion":"v1"}',
   sensorIps: ["10.20.200.10", "10.20.200.11"],
   sensorPort: 2004,
   podCidrs: ["10.0.0.0/16", "100.64.0.0/16"],
   serviceCidrs: ["172.20.0.0/16"],
+  datapath: "vpc-cni",
   mirrorTarget: { gatewayLoadBalancerEndpointId: "vpce-0123456789abcdef0" },
-  rpcapdPackage: "vendor/rpcapd_9.6.0_amd64.deb",
-  agentImage: `registry.example.com/rpcapd@sha256:${"c".repeat(64)}`,
-  namespace: "sensors",
-  excludeNodeLabel: "example.com/no-tap",
   mirrorSessionNumber: 7,
   mirrorPacketLength: 128,
   mirrorVni: 4242,
-  mirroredOnlyCidrs: ["100.64.0.0/16"],
   mirrorAmazonDns: false,
   mirrorUnsupportedInstanceTypes: ["t2.*", "*.metal"],
   reconcileSchedule: "rate(2 minutes)",
+  fargateCidrs: ["10.0.64.0/20"],
+  mirroredOnlyCidrs: ["100.64.0.0/16"],
+  rpcapdPackage: "vendor/rpcapd_9.6.0_amd64.deb",
+  agentImage: `registry.example.com/rpcapd@sha256:${"c".repeat(64)}`,
+  imageRegistry: { repository: "registry.example.com/secops/extrahop-rpcapd", username: "u", password: "p" },
   imagePlatform: "linux/arm64",
-  kubeconfig: '{"apiVersion":"v1"}',
+  namespace: "sensors",
+  createNamespace: false,
+  excludeNodeLabel: "example.com/no-tap",
+  tolerations: [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }],
+  nodeSelector: { "kubernetes.io/os": "linux" },
+  resources: { requests: { cpu: "50m" }, limits: { memory: "512Mi" } },
+  priorityClassName: "system-cluster-critical",
   tags: { team: "secops", "cost-center": "4711" },
 };
 
-describe("automation: config", () => {
+describe("automation: typed configuration", () => {
   let tmp: string;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-config-"));
@@ -54,44 +61,38 @@ describe("automation: config", () => {
     pulumi.runtime.setAllConfig({});
   });
 
+  it("covers every argument of the component (clusterName for cluster)", () => {
+    const args = Object.keys(argsSchema.shape).map((k) => (k === "cluster" ? "clusterName" : k));
+    assert.deepEqual(Object.keys(FULL).sort(), args.sort());
+  });
+
   it("writes every key so that readStackConfig reads back the same configuration (strings stay strings)", async () => {
-    assert.equal(
-      Object.keys(FULL).length,
-      Object.keys((await import("../../components/config")).stackConfigSchema.innerType().shape).length,
-      "FULL covers every key",
-    );
-    const map = toStackConfigMap(FULL, "eu-central-1");
-    assert.deepEqual(map["pod-packet-forwarding:kubeconfig"], { value: '{"apiVersion":"v1"}', secret: true });
-    assert.deepEqual(map["pod-packet-forwarding:sensorPort"], { value: "2004", secret: false });
-    assert.deepEqual(map["aws:region"], { value: "eu-central-1", secret: false });
-    assert.deepEqual(
+    await installPulumiMocks(sampleWorld());
+    const map = toStackConfigMap(FULL, "eu-west-1");
+    assert.deepEqual(map["aws:region"], { value: "eu-west-1", secret: false });
+    assert.deepEqual(map["pod-packet-forwarding:kubeconfig"], { value: FULL.kubeconfig, secret: true });
+    assert.equal(map["pod-packet-forwarding:namespace"].value, "sensors", "a string is not JSON-quoted");
+    assert.equal(map["pod-packet-forwarding:sensorPort"].value, "2004");
+    pulumi.runtime.setAllConfig(
+      Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v.value])),
       Object.entries(map)
         .filter(([, v]) => v.secret)
         .map(([k]) => k),
-      ["pod-packet-forwarding:kubeconfig"],
     );
-    // The kubeconfig above is JSON text: it must reach the program as that text, not as a parsed object.
-    await installPulumiMocks(sampleWorld());
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v.value])));
-    const back = readStackConfig();
-    assert.deepEqual(back, FULL);
-    assert.deepEqual(parseStackConfig(back), parseStackConfig(FULL));
+    assert.deepEqual(readStackConfig("pod-packet-forwarding"), FULL);
   });
 
   it("lists the project keys to remove, and only those", () => {
-    const next = toStackConfigMap({
-      sensorIps: ["10.0.200.10"],
-      clusterName: "demo",
-      rpcapdPackage: "a.deb",
-    });
+    const next = toStackConfigMap({ clusterName: "demo", sensorIps: ["10.0.200.10"] }, "us-east-1");
     assert.deepEqual(
       staleProjectKeys(
         [
           "aws:region",
-          "pod-packet-forwarding:sensorIps",
+          "aws:profile",
+          "pod-packet-forwarding:clusterName",
           "pod-packet-forwarding:mirrorTarget",
           "pod-packet-forwarding:tags",
-          "other:x",
+          "other-project:tags",
         ],
         next,
       ),
@@ -99,113 +100,62 @@ describe("automation: config", () => {
     );
   });
 
-  describe("config files", () => {
-    const write = (name: string, text: string): string => {
-      const file = path.join(tmp, name);
-      fs.writeFileSync(file, text);
-      return file;
+  describe("validateConfig", () => {
+    const problems = (raw: unknown, projectDir = tmp): string[] => {
+      try {
+        validateConfig(raw, projectDir);
+      } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return err.problems;
+      }
+      return [];
     };
-    const fails = (file: string, message: string) =>
-      assert.throws(
-        () => readConfigFile(file),
-        (err: unknown) => {
-          assert.ok(err instanceof ConfigFileError, String(err));
-          assert.equal(err.message, message);
-          return true;
-        },
-      );
 
-    it("reads plain keys from JSON and YAML", () => {
-      const json = write("c.json", JSON.stringify({ clusterName: "demo", sensorIps: ["10.0.200.10"] }));
-      assert.deepEqual(readConfigFile(json), {
-        config: { clusterName: "demo", sensorIps: ["10.0.200.10"] },
-        region: undefined,
-      });
-      const yaml = write("c.yml", "clusterName: demo\nsensorIps:\n  - 10.0.200.10\nsensorPort: 2003\n");
-      assert.deepEqual(readConfigFile(yaml), {
-        config: { clusterName: "demo", sensorIps: ["10.0.200.10"], sensorPort: 2003 },
-        region: undefined,
-      });
+    it("accepts a minimal EKS configuration with an existing package, relative to the project folder", () => {
+      standInPackage(tmp);
+      assert.deepEqual(
+        problems({
+          clusterName: "demo",
+          sensorIps: ["10.0.200.10"],
+          rpcapdPackage: "rpcapd_9.6.0_amd64.deb",
+        }),
+        [],
+      );
     });
 
-    it("reads a stack file as it is, and the prod example passes the schema", () => {
-      const { config, region } = readConfigFile(path.join(ROOT, "Pulumi.prod.example.yaml"));
-      assert.equal(region, "us-east-1");
-      const parsed = parseStackConfig(config);
-      assert.deepEqual(parsed.sensorIps, ["10.20.200.10", "10.20.200.11", "10.20.200.12"]);
-      assert.deepEqual(parsed.mirrorTarget, {
-        networkLoadBalancerArn:
-          "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188",
+    it("reports every problem at once in config words, nested typos with the nested keys, package included", () => {
+      const got = problems({
+        clusterName: "demo",
+        sensorIps: ["10.0.200.10", "10.0.200.300"],
+        sensorPort: 70000,
+        sensorPrt: 1,
+        mirrorTarget: { networkLoadBalancerARN: "arn" },
+        rpcapdPackage: "missing/rpcapd.deb",
       });
-      assert.deepEqual(parsed.mirroredOnlyCidrs, ["100.64.0.0/16"]);
-      assert.deepEqual(parsed.tags, { environment: "prod", team: "secops", "cost-center": "4711" });
-      assert.equal(parsed.kubeconfig, undefined, "the kubeconfig secret is only a commented placeholder");
-      // What differs from dev: more sensors, mirroring, dedup ranges, tags.
-      const dev = parseStackConfig(readConfigFile(path.join(ROOT, "Pulumi.dev.yaml")).config);
-      assert.equal(dev.sensorIps.length, 1);
-      assert.equal(dev.mirrorTarget, undefined);
-      assert.deepEqual(Object.keys(prodExample()), [
-        "aws:region",
-        "pod-packet-forwarding:clusterName",
-        "pod-packet-forwarding:sensorIps",
-        "pod-packet-forwarding:sensorPort",
-        "pod-packet-forwarding:rpcapdPackage",
-        "pod-packet-forwarding:mirrorTarget",
-        "pod-packet-forwarding:mirroredOnlyCidrs",
-        "pod-packet-forwarding:mirrorSessionNumber",
-        "pod-packet-forwarding:tags",
+      for (const expected of [
+        'sensorIps[1]: "10.0.200.300" is not an IPv4 address (expected a dotted quad such as 10.0.12.7)',
+        "sensorPort: 70000 must be between 1 and 65535",
+        "mirrorTarget: unknown key(s) networkLoadBalancerARN (allowed: networkInterfaceId, networkLoadBalancerArn, gatewayLoadBalancerEndpointId)",
+        `unknown key(s) sensorPrt (allowed: ${Object.keys(argsSchema.shape)
+          .map((k) => (k === "cluster" ? "clusterName" : k))
+          .join(", ")})`,
+        `rpcapdPackage: "missing/rpcapd.deb" does not exist (resolved to ${path.join(tmp, "missing/rpcapd.deb")}); download the ExtraHop rpcapd .deb or Linux .tar.gz and point rpcapdPackage at it`,
+      ]) {
+        assert.ok(got.includes(expected), `missing ${expected} in\n${got.join("\n")}`);
+      }
+      assert.match(got[got.length - 1], /^rpcapdPackage: /, "the package file is checked last");
+    });
+
+    it("names the cluster key as the stack file does, and refuses what is not an object", () => {
+      assert.deepEqual(
+        problems({ sensorIps: ["10.0.200.10"], agentImage: `r.example/a@sha256:${"a".repeat(64)}` }),
+        [
+          "kubeconfig: is required without an EKS cluster (clusterName), unless a kubernetes provider is passed in the resource options",
+        ],
+      );
+      assert.deepEqual(problems(["clusterName"]), [
+        'config: must be an object of config keys, got ["clusterName"]',
       ]);
-    });
-
-    it("says what is wrong with a missing, unparsable or misshapen file", () => {
-      fails(
-        path.join(tmp, "nope.json"),
-        `config file ${path.join(tmp, "nope.json")}: does not exist (resolved to ${path.join(tmp, "nope.json")})`,
-      );
-      fails(
-        write("bad.json", '{"clusterName": "demo",}'),
-        `config file ${path.join(tmp, "bad.json")}: is not valid JSON: ${jsonError('{"clusterName": "demo",}')}`,
-      );
-      const badYaml = write("bad.yaml", "clusterName: demo\nsensorIps: [10.0.200.10\n");
-      assert.throws(() => readConfigFile(badYaml), {
-        name: "ConfigFileError",
-        message: new RegExp(`^config file ${badYaml}: is not valid YAML: \\S`),
-      });
-      fails(
-        write("list.yaml", "- 10.0.200.10\n"),
-        `config file ${path.join(tmp, "list.yaml")}: must hold an object of config keys, got a list`,
-      );
-      fails(
-        write("empty.yaml", ""),
-        `config file ${path.join(tmp, "empty.yaml")}: must hold an object of config keys, got null`,
-      );
-      fails(
-        write("region.yaml", "config:\n  aws:region: 5\n"),
-        `config file ${path.join(tmp, "region.yaml")}: aws:region must be a string, got number 5`,
-      );
-      fails(
-        write(
-          "foreign.yaml",
-          "config:\n  aws:profile: ops\n  kubernetes:context: prod\n  pod-packet-forwarding:clusterName: demo\n",
-        ),
-        `config file ${path.join(tmp, "foreign.yaml")}: keys of other namespaces are not supported: aws:profile, kubernetes:context`,
-      );
-      fails(
-        write("secure.yaml", "config:\n  pod-packet-forwarding:kubeconfig:\n    secure: AAABAJ\n"),
-        `config file ${path.join(tmp, "secure.yaml")}: pod-packet-forwarding:kubeconfig is a Pulumi-encrypted value (secure:); give the plain value (the API stores it as a secret)`,
-      );
-      const dir = path.join(tmp, "adir.json");
-      fs.mkdirSync(dir);
-      fails(dir, `config file ${dir}: cannot be read (EISDIR)`);
     });
   });
 });
-
-function jsonError(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return assert.fail("expected invalid JSON");
-}

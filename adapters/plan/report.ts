@@ -1,0 +1,187 @@
+/**
+ * The plan as a person reads it: which cluster it ran against, what the plan substituted, the resources to create,
+ * the ranges and where each came from, the agent's environment, the mirror filter, what the deploy-time reconcile
+ * did, the warnings `pulumi up` would print, the manifests written and what is left to do on the sensor.
+ */
+import { toRange } from "../../components/contract/cidr";
+import type { PlanInputs } from "./planInputs";
+import type { PlanResult } from "./runPlan";
+
+function table(rows: string[][], indent = "  "): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map(
+    (r) =>
+      `${indent}${r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd()}`,
+  );
+}
+
+/** The cluster's VPC CIDR blocks (primary and associated), from the plan's account. */
+function vpcCidrs(inputs: PlanInputs, clusterName: string): { vpcId: string; cidrs: string[] } | undefined {
+  const cluster = inputs.world.clusters.find((c) => c.name === clusterName);
+  const vpcId = cluster?.resourcesVpcConfig?.vpcId;
+  const vpc = inputs.world.vpcs.find((v) => v.VpcId === vpcId);
+  if (!vpc || !vpcId) {
+    return undefined;
+  }
+  const associated = (vpc.CidrBlockAssociationSet ?? [])
+    .filter((a) => a.CidrBlockState?.State === undefined || a.CidrBlockState.State === "associated")
+    .map((a) => a.CidrBlock ?? "");
+  return { vpcId, cidrs: [...new Set([vpc.CidrBlock ?? "", ...associated].filter(Boolean))] };
+}
+
+/**
+ * Warnings about the ranges given in the config: a `podCidrs` range outside every CIDR block of the cluster's VPC
+ * holds no pod of the Amazon VPC CNI (pods take VPC addresses), so the agent would treat real pods as outsiders.
+ */
+export function rangeWarnings(inputs: PlanInputs, result: PlanResult): string[] {
+  const clusterName = inputs.config.clusterName;
+  if (typeof clusterName !== "string") {
+    return [];
+  }
+  const vpc = vpcCidrs(inputs, clusterName);
+  if (!vpc) {
+    return [];
+  }
+  const blocks = vpc.cidrs.map(toRange);
+  return result.outputs.networkSources.pods
+    .filter((s) => s.from === "config podCidrs")
+    .filter((s) => {
+      const r = toRange(s.range);
+      return !blocks.some((b) => b.first <= r.first && r.last <= b.last);
+    })
+    .map(
+      (s) =>
+        `podCidrs: ${s.range} lies outside every CIDR block of the cluster's VPC ${vpc.vpcId} ` +
+        `(${vpc.cidrs.join(", ")}); with the Amazon VPC CNI pods take VPC addresses: check the override`,
+    );
+}
+
+/** Registrations counted by type, in first-seen order. */
+function countByType(result: PlanResult): string[][] {
+  const byType = new Map<string, number>();
+  for (const r of result.resources) {
+    byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+  }
+  return [...byType].map(([t, n]) => [t, String(n)]);
+}
+
+/** Where the plan's account came from, for the first line. */
+function clusterLine(inputs: PlanInputs): string {
+  const { world } = inputs;
+  const name = inputs.config.clusterName;
+  const where =
+    inputs.worldSource === "sample"
+      ? "the built-in sample account"
+      : `an account built from your AWS CLI output`;
+  const cluster =
+    typeof name === "string"
+      ? `EKS cluster ${name} in ${world.region}, account ${world.accountId}`
+      : "a cluster without EKS (reached through kubeconfig)";
+  return `Plan for ${cluster} (${where}; offline: fake AWS, no changes made)`;
+}
+
+/**
+ * The report's lines.
+ * @param manifests the manifest files written, relative to the working folder
+ * @param outDir the folder as given
+ */
+export function planReport(
+  inputs: PlanInputs,
+  result: PlanResult,
+  manifests: string[],
+  outDir: string,
+): string[] {
+  const o = result.outputs;
+  const out: string[] = [clusterLine(inputs), ""];
+  if (inputs.notes.length) {
+    out.push("Notes:", ...inputs.notes.map((n) => `  - ${n}`), "");
+  }
+  out.push(
+    `Resources to create (${result.resources.length}):`,
+    ...table([["TYPE", "COUNT"], ...countByType(result)]),
+    "",
+  );
+  out.push(
+    "Pod and service ranges:",
+    ...table([
+      ...o.networkSources.pods.map((s) => ["PODNET", s.range, s.from]),
+      ...o.networkSources.services.map((s) => ["SVCNET", s.range, s.from]),
+    ]),
+    "",
+  );
+  out.push("Agent environment (every node):", ...table(Object.entries(o.agentEnvironment)), "");
+  out.push(`Image: ${o.agentImage}  (digest computed by the mock; the real one comes from the build)`, "");
+  // In evaluation order: AWS evaluates each direction's rules by ascending rule number.
+  const rules = result.resources
+    .filter((r) => r.type === "aws:ec2/trafficMirrorFilterRule:TrafficMirrorFilterRule")
+    .sort(
+      (a, b) =>
+        String(a.inputs.trafficDirection).localeCompare(String(b.inputs.trafficDirection)) ||
+        Number(a.inputs.ruleNumber) - Number(b.inputs.ruleNumber),
+    );
+  if (rules.length) {
+    out.push(
+      `Mirror filter rules (${rules.length}):`,
+      ...table([
+        ["DIR", "#", "ACTION", "PROTO", "SOURCE", "DESTINATION", "DESCRIPTION"],
+        ...rules.map((r) => {
+          const i = r.inputs;
+          return [
+            String(i.trafficDirection),
+            String(i.ruleNumber),
+            String(i.ruleAction),
+            String(i.protocol ?? "all"),
+            String(i.sourceCidrBlock),
+            String(i.destinationCidrBlock),
+            String(i.description ?? ""),
+          ];
+        }),
+      ]),
+      "",
+    );
+  }
+  if (o.mirrorReconcileResult !== undefined) {
+    const summary = result.reconcileLog.find((l) => l.decision === "summary") as
+      { counts: Record<string, number> } | undefined;
+    const counts = summary
+      ? Object.entries(summary.counts)
+          .filter(([k]) => k !== "desired")
+          .map(([k, n]) => `${n} ${k}`)
+          .join(", ")
+      : "no summary";
+    out.push(
+      `Deploy-time reconcile (the reconciler Lambda's code against the fake EC2 API): ${counts}`,
+      `Mirrored ENIs (${o.mirroredEnis.length}):`,
+      ...o.mirroredEnis.map((e) => `  ${e}`),
+      "",
+    );
+    if (o.skippedMirrorSources.length) {
+      out.push(
+        `Not mirrored (${o.skippedMirrorSources.length}):`,
+        ...o.skippedMirrorSources.map(
+          (s) =>
+            `  ${s.instanceId}${s.networkInterfaceId ? `/${s.networkInterfaceId}` : ""} ${s.instanceType} ${s.reason}: ${s.detail}`,
+        ),
+        "",
+      );
+    }
+  }
+  const warnings = [
+    ...rangeWarnings(inputs, result),
+    // Listed above, with their reasons.
+    ...result.warnings.filter((w) => !w.startsWith("not mirrored: ")),
+  ];
+  if (warnings.length) {
+    out.push(`Warnings (${warnings.length}):`, ...warnings.map((w) => `  - ${w}`), "");
+  }
+  out.push(
+    `Kubernetes manifests (${manifests.length}) written to ${outDir}:`,
+    ...manifests.map((f) => `  ${f}`),
+    "",
+  );
+  out.push("On the sensor:", ...o.sensorSteps.map((s, i) => `  ${i + 1}. ${s}`));
+  return out;
+}
