@@ -31,13 +31,16 @@ import {
 } from "./status";
 import { ChangeEvent, ObjectStore, StoredObject } from "./store";
 
-/** A route another test adds (e.g. a dry-run Service POST). */
+/**
+ * A route another test adds (e.g. a dry-run Service POST). Returning `false` (without answering) hands the request
+ * on to the built-in routes, so a test can observe or disturb requests without re-implementing them.
+ */
 export type RouteHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
   match: RegExpExecArray,
   body: string,
-) => void | Promise<void>;
+) => void | boolean | Promise<void | boolean>;
 
 /** Server settings. */
 export interface FakeKubeApiOptions {
@@ -132,7 +135,7 @@ export class FakeKubeApi {
     this.tokens = new Set(tokens);
   }
 
-  /** Adds a route, tried before the built-in ones. */
+  /** Adds a route for paths matching `pattern`, tried before the built-in ones (in the order added). */
   addRoute(method: string, pattern: RegExp, handler: RouteHandler): void {
     this.routes.push({ method: method.toUpperCase(), pattern, handler });
   }
@@ -219,8 +222,7 @@ export class FakeKubeApi {
     }
     for (const r of this.routes) {
       const m = r.method === method ? r.pattern.exec(url.pathname) : null;
-      if (m) {
-        await r.handler(req, res, m, body);
+      if (m && (await r.handler(req, res, m, body)) !== false) {
         return;
       }
     }
@@ -232,7 +234,7 @@ export class FakeKubeApi {
       if (method === "GET" && parsed.name) {
         this.getOne(res, parsed);
       } else if (method === "GET" && watching) {
-        this.watch(req, res, parsed, url.searchParams);
+        this.watch(res, parsed, url.searchParams);
       } else if (method === "GET") {
         this.list(res, parsed, url.searchParams);
       } else if (method === "POST" && !parsed.name) {
@@ -419,7 +421,8 @@ export class FakeKubeApi {
       }
     }
     timers.push(setTimeout(() => watcher.close(), timeoutSeconds * 1000));
-    req.on("close", () => {
+    // The response closes when the stream ends or the client goes away.
+    res.on("close", () => {
       for (const t of timers) {
         clearTimeout(t);
       }
