@@ -354,12 +354,7 @@ export class FakeKubeApi {
     json(res, 200, text);
   }
 
-  private watch(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    parsed: ParsedPath,
-    q: URLSearchParams,
-  ): void {
+  private watch(res: http.ServerResponse, parsed: ParsedPath, q: URLSearchParams): void {
     const r = parsed.resource;
     const matches = this.matcher(parsed, q);
     const rvText = q.get("resourceVersion") ?? "";
