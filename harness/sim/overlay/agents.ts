@@ -1,11 +1,11 @@
 // Which agent runs on the simulated nodes: the one in this checkout (started the way the VPC simulation starts
 // it, so that a change to how the agent is launched there applies here too), or the v1 agent as it was at a given
 // commit (its shell files extracted from git into a temporary directory), for before/after figures.
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AgentRunner, REPO_ROOT, ScriptRunner } from "../cluster";
+import { AgentHandle, AgentRunner, childHandle, REPO_ROOT, ScriptRunner } from "../cluster";
 
 /** The commit whose agent gives the "before" figures (the last v1 agent, measured in the issue). */
 export const V1_AGENT_COMMIT = "9891d36";
@@ -41,7 +41,39 @@ export function agentAtCommit(commit: string = V1_AGENT_COMMIT): AgentUnderTest 
   }
   return {
     label: `v1@${commit}`,
-    runner: new ScriptRunner(path.join(dir, "entrypoint.sh")),
+    runner: new ShellAgentRunner(path.join(dir, "entrypoint.sh")),
     dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Runs a self-contained shell agent (v1: entrypoint.sh and the files next to it) with /bin/sh under
+ * `ip netns exec`, as the VPC simulation's ScriptRunner did before the agent became a program: nothing of this
+ * checkout's agent is built or needed for it.
+ */
+class ShellAgentRunner implements AgentRunner {
+  readonly description: string;
+  constructor(private readonly entrypoint: string) {
+    this.description = `${entrypoint} under ip netns exec`;
+  }
+
+  async start(o: {
+    netns: string;
+    env: Record<string, string>;
+    stateDir: string;
+    logFile: string;
+  }): Promise<AgentHandle> {
+    const fd = fs.openSync(o.logFile, "a");
+    const child = spawn("ip", ["netns", "exec", o.netns, "/bin/sh", this.entrypoint], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+        ...o.env,
+        STATE_DIR: o.stateDir,
+        READY_FILE: path.join(o.stateDir, "ready"),
+      },
+      stdio: ["ignore", fd, fd],
+    });
+    fs.closeSync(fd);
+    return childHandle(child, o.stateDir);
+  }
 }

@@ -22,6 +22,8 @@ import { DATAPATHS, DatapathName } from "./topology";
 interface Run {
   datapath: DatapathName;
   agent: string;
+  /** The program's build id, when the agent logs one (the checkout's agent does; v1 does not). */
+  build?: string;
   results: OverlayFlowResult[];
   error?: string;
 }
@@ -61,7 +63,8 @@ async function runDatapath(d: DatapathName, agents: AgentUnderTest[]): Promise<R
       try {
         await cluster.startAgents(a.runner);
         const results = await runFlows(cluster, overlayFlows(cluster.topology));
-        runs.push({ datapath: d, agent: a.label, results });
+        const build = /"build":"([0-9a-f]+)"/.exec(cluster.readLog("A"))?.[1];
+        runs.push({ datapath: d, agent: a.label, build, results });
       } catch (e) {
         runs.push({ datapath: d, agent: a.label, results: [], error: (e as Error).message.split("\n")[0] });
       } finally {
@@ -86,6 +89,9 @@ function printDatapath(d: DatapathName, runs: Run[]): void {
     process.stdout.write(`| ${flowTitle(b.flow)} | ${b.flow.kinds.join("/")} | ${cells.join(" | ")} |\n`);
   });
   for (const r of runs) {
+    if (r.build) {
+      process.stdout.write(`\n${r.agent}: agent build ${r.build}\n`);
+    }
     if (r.error) {
       process.stdout.write(`\n${r.agent}: did not run: ${r.error}\n`);
     }
