@@ -256,7 +256,10 @@ export class OverlayCluster {
     };
   }
 
-  /** Starts `runner` on every agent node and waits until each is ready and streaming to the sensor. */
+  /**
+   * Starts `runner` on every agent node (stopping the previous agents, emptying the sensor's captures and the agent
+   * logs) and waits until each is ready and streaming to the sensor.
+   */
   async startAgents(runner: AgentRunner, envOverride: Record<string, string> = {}): Promise<void> {
     await this.stopAgents();
     for (const f of fs.readdirSync(this.sensorDir)) {
@@ -269,6 +272,7 @@ export class OverlayCluster {
           const stateDir = path.join(this.workDir, `agent-${n.key}`);
           fs.rmSync(stateDir, { recursive: true, force: true });
           fs.mkdirSync(stateDir, { recursive: true });
+          fs.rmSync(this.agentLog(n.key), { force: true }); // one log per start: what it says is this run's
           const h = await runner.start({
             netns: this.ns(`n${n.key}`),
             env: { ...this.agentEnv(n), ...envOverride },
