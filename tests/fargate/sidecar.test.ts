@@ -155,7 +155,7 @@ describe("Fargate sidecar container", () => {
       },
     };
     new Job(job as never).validate();
-    const init = (job.spec.template.spec as { initContainers: Container[] }).initContainers[0];
+    const init = (job.spec.template.spec as unknown as { initContainers: Container[] }).initContainers[0];
     assert.equal(init.restartPolicy, "Always");
     // The schema check can fail.
     const broken = JSON.parse(JSON.stringify(deployment));

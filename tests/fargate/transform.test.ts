@@ -182,7 +182,8 @@ describe("Fargate sidecar transform", function () {
       opts: {},
     });
     const direct = withFargateSidecar("kubernetes:apps/v1:Deployment", props, args());
-    const resolve = async (p: unknown) => JSON.stringify(await new Promise((r) => pulumi.output(p).apply(r)));
+    const resolve = async (p: unknown) =>
+      JSON.stringify(await new Promise((r) => pulumi.output(p as pulumi.Input<object>).apply(r)));
     assert.ok(engine && direct);
     assert.equal(await resolve(engine.props), await resolve(direct));
     assert.match(await resolve(engine.props), /extrahop-rpcapd/);
