@@ -9,6 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { AGENT_PROGRAM_FILE, bundleAgentProgram } from "../../agent/build";
 import { ensureBaseImage } from "./base";
 import { buildah, housekeeping, imageExists, WORK_DIR } from "./buildah";
 import { Mutex } from "./exec";
@@ -19,7 +20,7 @@ export const AGENT_DIR = path.join(REPO_ROOT, "agent");
 
 export interface BuildAgentImageOptions {
   packageKind: PackageKind;
-  /** Directory holding Dockerfile, .dockerignore and the *.sh scripts; default <repo>/agent. */
+  /** Directory holding Dockerfile, .dockerignore, entrypoint.sh and src/ (bundled into agent.js); default <repo>/agent. */
   agentDir?: string;
   /** Image tag; default localhost/ppf-agent:test-<packageKind>. */
   tag?: string;
@@ -53,8 +54,9 @@ export function buildAgentImage(opts: BuildAgentImageOptions): Promise<AgentImag
 }
 
 /**
- * Stages agent/ plus the vendor package into a fresh build context (unique per call, so concurrent test
- * processes never share one); returns its directory. The caller removes it.
+ * Stages agent/'s files, the bundled agent program (agent.js, as components/agent/buildContext.ts stages it for
+ * production) and the vendor package into a fresh build context (unique per call, so concurrent test processes
+ * never share one); returns its directory. The caller removes it.
  */
 export function stageContext(agentDir: string, packageFile: string, name: string): string {
   fs.mkdirSync(path.join(WORK_DIR, "contexts"), { recursive: true });
@@ -73,6 +75,12 @@ export function stageContext(agentDir: string, packageFile: string, name: string
     }
   }
   copy(packageFile, path.join(ctx, "vendor", path.basename(packageFile)));
+  const program = path.join(ctx, AGENT_PROGRAM_FILE);
+  if (fs.existsSync(path.join(agentDir, "src", "main.ts"))) {
+    bundleAgentProgram(program);
+    // A fixed mtime: buildah's layer cache keys COPY on it, and the bundle is rebuilt for every context.
+    fs.utimesSync(program, 1704067200, 1704067200);
+  }
   return ctx;
 }
 

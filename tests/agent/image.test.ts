@@ -7,7 +7,7 @@
  * re-runs on the same machine reuse the cached base image and build layers.
  */
 import * as assert from "assert";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as dgram from "dgram";
 import * as fs from "fs";
@@ -33,6 +33,7 @@ import {
 } from "../../harness/image";
 import type { AgentImage, RunResult } from "../../harness/image";
 import { exec, hasCommand } from "../../harness/image/exec";
+import { makeAgentPod, makeNode } from "../../harness/kube/clusterObjects";
 
 // ---- small helpers -----------------------------------------------------------------------------------
 
@@ -452,9 +453,11 @@ set -u
 echo "rpcapd_mode=$(stat -c %a /usr/local/bin/rpcapd 2>/dev/null)"
 echo "rpcapd_sha256=$(sha256sum /usr/local/bin/rpcapd 2>/dev/null | cut -d' ' -f1)"
 test -x /usr/local/bin/rpcapd && echo rpcapd_executable=yes
-echo "scripts=$(cd /opt/extrahop && ls | tr '\\n' ' ')"
-echo "scripts_executable=$(for f in /opt/extrahop/*.sh; do test -x "$f" || echo "$f"; done | tr '\\n' ' ')"
-for t in sh ip nft ss date iptables ipset ethtool curl jq awk sed paste mktemp; do
+echo "files=$(cd /opt/extrahop && ls | tr '\\n' ' ')"
+test -x /opt/extrahop/entrypoint.sh && echo entrypoint_executable=yes
+echo "node_version=$(node --version 2>/dev/null)"
+node --check /opt/extrahop/agent.js && echo program_loads=yes
+for t in sh node tini ip nft ss tc ethtool iptables ipset curl jq; do
   printf 'tool_%s=%s\\n' "$t" "$(command -v "$t")"
 done
 echo "libpcap=$(ldconfig -p | grep -c 'libpcap.so.0.8')"
@@ -479,11 +482,6 @@ function parseFacts(out: string): Record<string, string> {
 describe("agent image (agent/Dockerfile built with buildah)", function () {
   this.timeout(20 * 60_000);
   const standinSha = crypto.createHash("sha256").update(fs.readFileSync(STANDIN)).digest("hex");
-  const agentScripts = () =>
-    fs
-      .readdirSync(AGENT_DIR)
-      .filter((f) => f.endsWith(".sh"))
-      .sort();
 
   before(async () => {
     await requirePrerequisites();
@@ -512,30 +510,22 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
         assert.strictEqual(facts.rpcapd_sha256, standinSha);
       });
 
-      it("runs /opt/extrahop/entrypoint.sh as its ENTRYPOINT, with every agent/*.sh beside it", async () => {
+      it("runs the entrypoint under tini, with the bundled program beside it and nothing else", async () => {
         const cfg = await inspectImage(img.tag);
-        assert.deepStrictEqual(cfg.entrypoint, ["/opt/extrahop/entrypoint.sh"]);
-        assert.deepStrictEqual(facts.scripts.split(" ").filter(Boolean).sort(), agentScripts());
-        assert.strictEqual(facts.scripts_executable, "", "not executable in the image");
+        assert.deepStrictEqual(cfg.entrypoint, ["/usr/bin/tini", "--", "/opt/extrahop/entrypoint.sh"]);
+        assert.deepStrictEqual(facts.files.split(" ").filter(Boolean).sort(), ["agent.js", "entrypoint.sh"]);
+        assert.strictEqual(facts.entrypoint_executable, "yes");
+        assert.strictEqual(facts.program_loads, "yes", "node --check /opt/extrahop/agent.js failed");
+        // Debian 12's nodejs: the version the bundle targets (agent/build.ts AGENT_NODE_TARGET).
+        assert.match(facts.node_version, /^v18\./);
       });
 
-      it("has the tools the entrypoint uses and libpcap for rpcapd", () => {
-        for (const t of [
-          "sh",
-          "ip",
-          "nft",
-          "iptables",
-          "ipset",
-          "ethtool",
-          "curl",
-          "jq",
-          "awk",
-          "sed",
-          "paste",
-          "ss",
-          "date",
-        ]) {
+      it("has the tools the program drives and libpcap for rpcapd; none of the shell agent's (curl, jq, iptables, ipset)", () => {
+        for (const t of ["sh", "node", "tini", "ip", "nft", "ss", "tc", "ethtool"]) {
           assert.ok(facts[`tool_${t}`], `${t} missing from the image`);
+        }
+        for (const t of ["iptables", "ipset", "curl", "jq"]) {
+          assert.strictEqual(facts[`tool_${t}`], "", `${t} is in the image but nothing uses it`);
         }
         assert.ok(Number(facts.libpcap) >= 1, "libpcap.so.0.8 missing");
       });
@@ -555,8 +545,8 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
             `${formatBytes(size.compressedBytes)} compressed (gzip layers), ${size.layers} layers; ` +
             `build ${img.buildSeconds.toFixed(1)} s`,
         );
-        // A budget, not a measurement: Debian slim is ~75 MB; the agent's tools add ~25 MB.
-        assert.ok(size.uncompressedBytes < 160e6, `image grew to ${formatBytes(size.uncompressedBytes)}`);
+        // A budget, not a measurement: Debian slim is ~75 MB, Node.js with its ICU ~90 MB, the tools ~20 MB.
+        assert.ok(size.uncompressedBytes < 230e6, `image grew to ${formatBytes(size.uncompressedBytes)}`);
       });
     });
   }
@@ -582,11 +572,13 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
     const ns = `ppf-img-${crypto.randomBytes(3).toString("hex")}`;
     const sensorNs = `${ns}-s`;
     let sim: string;
+    let work: string;
     let sensorFile: string;
+    let api: ChildProcess | undefined;
     before(async function () {
       await requirePrerequisites([["socat", "socat"]]);
       sim = await buildSimImage({ packageKind: "deb" });
-      // node netns: eth0 10.77.0.1/24 <-> sensor netns 10.77.0.2/24
+      // node netns: eth0 10.77.0.1/24 <-> sensor netns 10.77.0.2/24 (the sensor and a fake Kubernetes API)
       await exec(["ip", "netns", "add", ns]);
       await exec(["ip", "netns", "add", sensorNs]);
       await exec([
@@ -613,24 +605,66 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
         await exec(["ip", "-n", n, "link", "set", "lo", "up"]);
       }
       await exec(["ip", "-n", ns, "route", "add", "default", "via", "10.77.0.2"]);
-      sensorFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sensor-")), "sensor.pcap");
+      work = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-img-run-"));
+      sensorFile = path.join(work, "sensor.pcap");
+      // The API the agent lists and watches: its node and its agent pod (harness/kube).
+      fs.writeFileSync(path.join(work, "token"), "image-test-token");
+      fs.writeFileSync(
+        path.join(work, "objects.json"),
+        JSON.stringify({
+          nodes: [makeNode({ name: "node-1", ip: "10.77.0.1" })],
+          pods: [makeAgentPod("node-1", "10.77.0.1")],
+        }),
+      );
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const esbuild = require("esbuild") as typeof import("esbuild");
+      esbuild.buildSync({
+        entryPoints: [path.join(__dirname, "support", "fakeApiProcess.ts")],
+        outfile: path.join(work, "api.js"),
+        bundle: true,
+        platform: "node",
+        logLevel: "silent",
+      });
+      const p = spawn(
+        "ip",
+        [
+          "netns",
+          "exec",
+          sensorNs,
+          process.execPath,
+          path.join(work, "api.js"),
+          "10.77.0.2",
+          "6443",
+          "image-test-token",
+          path.join(work, "objects.json"),
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
+      api = p;
+      await new Promise<void>((resolve, reject) => {
+        p.on("exit", (c) => reject(new Error(`fake API exited ${c}`)));
+        p.stdout!.once("data", () => resolve());
+      });
     });
     after(async () => {
+      api?.kill("SIGKILL");
       await exec(["ip", "netns", "del", ns], { check: false });
       await exec(["ip", "netns", "del", sensorNs], { check: false });
-      if (sensorFile) {
-        fs.rmSync(path.dirname(sensorFile), { recursive: true, force: true });
+      if (work) {
+        fs.rmSync(work, { recursive: true, force: true });
       }
     });
 
     const env = {
       EXTRAHOP_SENSOR_IP: "10.77.0.2",
       RPCAPD_TARGET_PORT: "2003",
-      PODNET: "10.78.0.0/16",
       SVCNET: "10.100.0.0/16",
       VPC_MIRRORING: "true",
       NODE_NAME: "node-1",
       RPCAPD_STANDIN_RETRY: "0.5",
+      KUBE_API_URL: "http://10.77.0.2:6443",
+      KUBE_TOKEN_FILE: "/state/token",
+      SHUTDOWN_DELAY: "0",
     };
 
     it("sees the namespace's interfaces, not the host's, and has NET_ADMIN", async () => {
@@ -644,15 +678,22 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
       assert.match(r.stdout, /nft-ok/);
     });
 
-    it("the entrypoint refuses a missing variable, naming it", async () => {
+    it("the program refuses a missing variable, naming it (a JSON log line, exit 2)", async () => {
       const { EXTRAHOP_SENSOR_IP: _omit, ...rest } = env;
       void _omit;
-      const r = await runInImage({ image: sim, netns: ns, entrypoint: true, cmd: [], env: rest });
-      assert.notStrictEqual(r.code, 0);
-      assert.match(r.stderr, /EXTRAHOP_SENSOR_IP/);
+      const r = await runInImage({
+        image: sim,
+        netns: ns,
+        entrypoint: true,
+        cmd: [],
+        env: rest,
+        volumes: [`${work}:/state`],
+      });
+      assert.strictEqual(r.code, 2, r.stderr);
+      assert.match(r.stderr, /"level":"error","msg":"EXTRAHOP_SENSOR_IP is required but not set/);
     });
 
-    it("the entrypoint streams pcap to the sensor and exits 0 on SIGTERM", async () => {
+    it("starts (measured), streams pcap to the sensor, exits 0 on SIGTERM and leaves the namespace as it was", async () => {
       const listener = startProc([
         "ip",
         "netns",
@@ -664,22 +705,47 @@ describe("agent image (agent/Dockerfile built with buildah)", function () {
         `OPEN:${sensorFile},creat,trunc`,
       ]);
       cleanups.push(() => stopProc(listener));
-      await new Promise((r) => setTimeout(r, 300));
-      const h = await startInImage({ image: sim, netns: ns, entrypoint: true, cmd: [], env });
+      await waitFor("the sensor listening", () => {
+        const r = spawnSync("ip", ["netns", "exec", sensorNs, "ss", "-ltnH", "sport", "= :2003"], {
+          encoding: "utf8",
+        });
+        return r.stdout.trim() !== "";
+      });
+      const t0 = Date.now();
+      const h = await startInImage({
+        image: sim,
+        netns: ns,
+        entrypoint: true,
+        cmd: [],
+        env,
+        volumes: [`${work}:/state`],
+      });
       cleanups.push(async () => {
         await h.stop("SIGKILL", 2000);
       });
       await waitFor(
         "the pcap header at the sensor",
         () => fs.existsSync(sensorFile) && fs.statSync(sensorFile).size >= 24,
-        30_000,
+        60_000,
       ).catch((e: Error) => {
         throw new Error(`${e.message}\n${h.stderr()}`);
       });
-      const t0 = Date.now();
+      const startedMs = Date.now() - t0;
+      const log = h.stderr();
+      const at = (msg: RegExp): number | undefined => {
+        const line = log.split("\n").find((l) => msg.test(l));
+        return line ? Date.parse((JSON.parse(line) as { time: string }).time) : undefined;
+      };
+      const programStart = at(/"msg":"starting"/);
+      const synced = at(/"msg":"membership synced"/);
+      console.log(
+        `      start: ${startedMs} ms from \`buildah run\` to the capture stream at the sensor ` +
+          `(program start to membership synced ${synced && programStart ? synced - programStart : "?"} ms)`,
+      );
+      const t1 = Date.now();
       const r = await h.stop("SIGTERM", 15_000);
       assert.strictEqual(r.code, 0, `entrypoint exit ${r.code} ${r.signal}\n${r.stderr}`);
-      console.log(`      entrypoint stopped ${Date.now() - t0} ms after SIGTERM`);
+      console.log(`      stopped ${Date.now() - t1} ms after SIGTERM`);
       pcapPackets(fs.readFileSync(sensorFile));
       // The node namespace is back as it was: no agent tables, no capture devices.
       const tables = await exec(["ip", "netns", "exec", ns, "nft", "list", "tables"]);

@@ -89,6 +89,8 @@ export interface RulesetSpec {
   mirrorAmazonDns: boolean;
 }
 
+// Protocols by number (4 = IP-in-IP, 6 = TCP, 17 = UDP): nft resolves names through /etc/protocols, which a slim
+// image does not have.
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 const quoted = (names: readonly string[]): string => names.map((n) => JSON.stringify(n)).join(", ");
 const elements = (items: readonly (string | number)[]): string =>
@@ -101,8 +103,8 @@ export function renderRuleset(spec: RulesetSpec): string {
   const m = spec.vpcMirroring;
   const np = `${spec.nodePortRange.min}-${spec.nodePortRange.max}`;
   const dnsRules = (then: string): string[] => [
-    `meta l4proto { tcp, udp } ip daddr @amazon_dns th dport 53 ${then}`,
-    `meta l4proto { tcp, udp } ip saddr @amazon_dns th sport 53 ${then}`,
+    `meta l4proto { 6, 17 } ip daddr @amazon_dns th dport 53 ${then}`,
+    `meta l4proto { 6, 17 } ip saddr @amazon_dns th sport 53 ${then}`,
   ];
   const lines: string[] = [
     `table ip ${TABLE}`,
@@ -146,7 +148,7 @@ export function renderRuleset(spec: RulesetSpec): string {
     "\t\tip daddr @sensors return",
     "\t\tip saddr 127.0.0.0/8 return",
     "\t\tip daddr @svcnet return",
-    `\t\tip protocol ipip ip saddr @${SETS.nodes4} ip daddr @${SETS.nodes4} counter name "${COUNTERS.skippedOverlay}" return`,
+    `\t\tip protocol 4 ip saddr @${SETS.nodes4} ip daddr @${SETS.nodes4} counter name "${COUNTERS.skippedOverlay}" return`,
     `\t\tudp dport @overlay_udp_ports ip saddr @${SETS.nodes4} ip daddr @${SETS.nodes4} counter name "${COUNTERS.skippedOverlay}" return`,
     `\t\tip daddr @${SETS.sidecar4} counter name "${COUNTERS.skippedSidecar}" return`,
     "\t\tiifname @uplink_patterns goto from_uplink",
@@ -193,7 +195,7 @@ export function renderRuleset(spec: RulesetSpec): string {
       ...dnsRules(
         spec.mirrorAmazonDns ? `counter name "${COUNTERS.skippedMirrored}" return` : "goto mirror_gap",
       ).map((r) => `\t\t${r}`),
-      `\t\tmeta l4proto { tcp, udp } th sport ${np} goto mirror_gap`,
+      `\t\tmeta l4proto { 6, 17 } th sport ${np} goto mirror_gap`,
       "\t\tip daddr @mirror_excluded goto mirror_gap",
       `\t\tcounter name "${COUNTERS.skippedMirrored}"`,
       "\t}",
