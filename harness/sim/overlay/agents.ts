@@ -15,6 +15,8 @@ export interface AgentUnderTest {
   /** Short label: "v1@9891d36", "checkout". */
   label: string;
   runner: AgentRunner;
+  /** Environment added to every agent's (e.g. AGENT_PROGRAM for a prebuilt bundle). */
+  env?: Record<string, string>;
   /** Removes whatever was extracted for it. */
   dispose(): void;
 }
@@ -22,6 +24,22 @@ export interface AgentUnderTest {
 /** The agent of this checkout, started as the VPC simulation starts it. */
 export function checkoutAgent(): AgentUnderTest {
   return { label: "checkout", runner: new ScriptRunner(), dispose: () => undefined };
+}
+
+/**
+ * A prebuilt agent program (a bundle made by agent/build.ts, e.g. from a patched copy of agent/src) started
+ * through this checkout's entrypoint, to compare a candidate change with the checkout on the same clusters.
+ */
+export function prebuiltAgent(label: string, program: string): AgentUnderTest {
+  if (!fs.existsSync(program)) {
+    throw new Error(`no agent program at ${program}`);
+  }
+  return {
+    label,
+    runner: new ScriptRunner(),
+    env: { AGENT_PROGRAM: path.resolve(program) },
+    dispose: () => undefined,
+  };
 }
 
 /** The shell agent (entrypoint.sh and the files it sources) as it was at `commit`, run with /bin/sh. */

@@ -4,9 +4,10 @@
 // (once / duplicated / missed per agent). Needs root and the simulation's tools, like the tests.
 //
 //   node -r ts-node/register/transpile-only harness/sim/overlay/bench.ts [datapath ...] [--agents v1,checkout]
+//        [--program <label>=<agent.js>]   (also a prebuilt bundle through this checkout's entrypoint)
 //
 // EHSIM_VERBOSE=1 also prints where every wrong copy came from.
-import { agentAtCommit, AgentUnderTest, checkoutAgent, V1_AGENT_COMMIT } from "./agents";
+import { agentAtCommit, AgentUnderTest, checkoutAgent, prebuiltAgent, V1_AGENT_COMMIT } from "./agents";
 import { OverlayCluster } from "./cluster";
 import {
   describeCopies,
@@ -28,21 +29,24 @@ interface Run {
   error?: string;
 }
 
-function parseArgs(argv: string[]): { datapaths: DatapathName[]; agents: string[] } {
+function parseArgs(argv: string[]): { datapaths: DatapathName[]; agents: string[]; programs: string[] } {
   const datapaths: DatapathName[] = [];
   let agents = ["v1", "checkout"];
+  const programs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--agents") {
       agents = (argv[++i] ?? "").split(",").filter((x) => x !== "");
+    } else if (argv[i] === "--program") {
+      programs.push(argv[++i] ?? "");
     } else if ((DATAPATHS as readonly string[]).includes(argv[i])) {
       datapaths.push(argv[i] as DatapathName);
     } else {
       throw new Error(
-        `unknown argument ${argv[i]} (datapaths: ${DATAPATHS.join(", ")}; --agents v1,checkout)`,
+        `unknown argument ${argv[i]} (datapaths: ${DATAPATHS.join(", ")}; --agents v1,checkout; --program label=file)`,
       );
     }
   }
-  return { datapaths: datapaths.length > 0 ? datapaths : [...DATAPATHS], agents };
+  return { datapaths: datapaths.length > 0 ? datapaths : [...DATAPATHS], agents, programs };
 }
 
 function cell(r: OverlayFlowResult | undefined): string {
@@ -61,7 +65,7 @@ async function runDatapath(d: DatapathName, agents: AgentUnderTest[]): Promise<R
   try {
     for (const a of agents) {
       try {
-        await cluster.startAgents(a.runner);
+        await cluster.startAgents(a.runner, a.env);
         const results = await runFlows(cluster, overlayFlows(cluster.topology));
         const build = /"build":"([0-9a-f]+)"/.exec(cluster.readLog("A"))?.[1];
         runs.push({ datapath: d, agent: a.label, build, results });
@@ -104,16 +108,25 @@ function printDatapath(d: DatapathName, runs: Run[]): void {
 }
 
 async function main(): Promise<void> {
-  const { datapaths, agents: wanted } = parseArgs(process.argv.slice(2));
-  const agents: AgentUnderTest[] = wanted.map((w) => {
-    if (w === "v1") {
-      return agentAtCommit(V1_AGENT_COMMIT);
-    }
-    if (w === "checkout") {
-      return checkoutAgent();
-    }
-    throw new Error(`unknown agent ${w} (v1, checkout)`);
-  });
+  const { datapaths, agents: wanted, programs } = parseArgs(process.argv.slice(2));
+  const agents: AgentUnderTest[] = [
+    ...wanted.map((w) => {
+      if (w === "v1") {
+        return agentAtCommit(V1_AGENT_COMMIT);
+      }
+      if (w === "checkout") {
+        return checkoutAgent();
+      }
+      throw new Error(`unknown agent ${w} (v1, checkout)`);
+    }),
+    ...programs.map((p) => {
+      const [label, file] = p.split("=");
+      if (!label || !file) {
+        throw new Error(`--program needs <label>=<agent.js>, got ${p}`);
+      }
+      return prebuiltAgent(label, file);
+    }),
+  ];
   const all: Run[] = [];
   const started = Date.now();
   try {
@@ -131,8 +144,8 @@ async function main(): Promise<void> {
     agents.forEach((a) => a.dispose());
   }
   process.stdout.write(`\n### Summary (marked packets: once / duplicated / missed)\n\n`);
-  process.stdout.write(`| datapath | ${wanted.map((w) => agents[wanted.indexOf(w)].label).join(" | ")} |\n`);
-  process.stdout.write(`|---|${wanted.map(() => "---|").join("")}\n`);
+  process.stdout.write(`| datapath | ${agents.map((a) => a.label).join(" | ")} |\n`);
+  process.stdout.write(`|---|${agents.map(() => "---|").join("")}\n`);
   for (const d of datapaths) {
     const cells = agents.map((a) => {
       const r = all.find((x) => x.datapath === d && x.agent === a.label);
