@@ -1,6 +1,7 @@
 /**
- * Scale benchmark of the program: evaluates it offline (fake AWS, Pulumi mocks) for clusters of 10 to 1,000
- * nodes with 3 ENIs each, one child process per size so peak memory is that size's own. Prints a table.
+ * Scale benchmark of the program: evaluates the stack program offline on the plan's engine (fake AWS, Pulumi mocks,
+ * the deploy-time reconcile run by the reconciler Lambda's code) for clusters of 10 to 1,000 nodes with 3 ENIs each,
+ * one child process per size so peak memory is that size's own. Prints a table.
  *
  *   npm run bench:program            sizes 10 100 500 1000
  *   npm run bench:program -- 2000    other sizes
@@ -9,10 +10,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { EKSClient } from "@aws-sdk/client-eks";
-import { installFakeAws } from "../harness/aws/fakeAws";
-import { installPulumiMocks, settle } from "../harness/pulumi/mocks";
+import { startOfflineEngine } from "../adapters/plan/offlineEngine";
+import { settle } from "../harness/pulumi/mocks";
 import { syntheticFleet } from "../harness/aws/sampleCluster";
 
 interface Measurement {
@@ -28,21 +27,15 @@ interface Measurement {
 /** One evaluation in this process: the whole program, from config to the last registered resource. */
 async function measure(nodes: number): Promise<Measurement> {
   const world = syntheticFleet(nodes);
-  const fake = installFakeAws(world);
-  const recorder = await installPulumiMocks(world, { stack: "bench" });
+  const engine = await startOfflineEngine(world, { stack: "bench" });
   const loadStart = process.hrtime.bigint();
-  const { podPacketForwardingProgram } = await import("../program");
+  const { stackProgram } = await import("../adapters/stack/program");
   const loadSeconds = Number(process.hrtime.bigint() - loadStart) / 1e9;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-bench-"));
-  const pkg = path.join(tmp, "rpcapd.deb");
+  const pkg = path.join(tmp, "rpcapd_9.6.0_amd64.deb");
   fs.writeFileSync(pkg, "stand-in");
-  const clients = {
-    region: world.region,
-    eks: new EKSClient({ region: world.region }),
-    ec2: new EC2Client({ region: world.region }),
-  };
   const started = process.hrtime.bigint();
-  const out = await podPacketForwardingProgram(
+  const out = stackProgram(
     {
       clusterName: "demo",
       sensorIps: ["10.0.200.10"],
@@ -52,18 +45,18 @@ async function measure(nodes: number): Promise<Measurement> {
           "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/sensors/50dc6c495c0c9188",
       },
     },
-    { clients, stagingRoot: path.join(tmp, "ctx") },
+    { projectDir: tmp },
   );
-  await new Promise((resolve) => out.agentImage.apply(resolve));
+  const mirrored = await new Promise<string[]>((resolve) => out.mirroredEnis.apply(resolve));
   await settle();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  fake.restore();
+  engine.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
   return {
     nodes,
     enis: world.instances.reduce((n, i) => n + (i.NetworkInterfaces?.length ?? 0), 0),
-    mirrored: out.mirroredEnis.length,
-    resources: recorder.resources.length,
+    mirrored: mirrored.length,
+    resources: engine.recorder.resources.length,
     loadSeconds,
     seconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -89,7 +82,7 @@ async function main(): Promise<void> {
     console.error(`measured ${nodes} nodes: ${r.seconds.toFixed(2)} s`);
   }
   console.log(
-    `program evaluation, offline (fake AWS + Pulumi mocks), Node ${process.version}, ${os.cpus().length} cores`,
+    `program evaluation with the deploy-time reconcile, offline (fake AWS + Pulumi mocks), Node ${process.version}, ${os.cpus().length} cores`,
   );
   console.log(
     "| nodes | node ENIs | mirrored ENIs | Pulumi resources | module load (s) | evaluation (s) | peak RSS (MB) |",

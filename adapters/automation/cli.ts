@@ -67,7 +67,8 @@ export class UsageError extends Error {
 export function usage(env: NodeJS.ProcessEnv = process.env): string {
   return `Usage: pod-packet-forwarding <command> --stack NAME [options]
 
-Deploys ExtraHop pod packet forwarding to an EKS cluster through the Pulumi Automation API.
+Deploys ExtraHop pod packet forwarding (the PodPacketForwarding component) to a Kubernetes cluster, EKS or
+self-managed, through the Pulumi Automation API.
 
 Commands:
   preview   show what up would change

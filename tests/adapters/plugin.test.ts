@@ -83,20 +83,22 @@ function deprecatedArgs(): Set<string> {
 describe("adapters: plugin package for other languages", function () {
   this.timeout(180000);
   let plugin: PluginModule;
+  let classes: unknown[];
+  /** One provider host for every test: it analyses the sources once and keeps the schema, as the plugin process does. */
+  let provider: ComponentProvider;
   before(async () => {
     plugin = await import("../../adapters/plugin");
+    classes = getPulumiComponents(plugin);
+    provider = new ComponentProvider({
+      components: classes as never,
+      name: JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8")).name,
+      dirname: PLUGIN_DIR,
+    });
   });
 
   describe("schema inference (what `pulumi package add` generates SDKs from)", () => {
     let schema: Schema;
-    let classes: unknown[];
     before(async () => {
-      classes = getPulumiComponents(plugin);
-      const provider = new ComponentProvider({
-        components: classes as never,
-        name: JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8")).name,
-        dirname: PLUGIN_DIR,
-      });
       schema = JSON.parse(await provider.getSchema()) as Schema;
     });
 
@@ -233,16 +235,9 @@ describe("adapters: plugin package for other languages", function () {
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-    const provider = () =>
-      new ComponentProvider({
-        components: [plugin.PodPacketForwarding],
-        name: "pod-packet-forwarding",
-        dirname: PLUGIN_DIR,
-      });
-
     it("by cluster name: the component itself, its outputs in the state, the DaemonSet as a resource", async () => {
       const recorder = await installPulumiMocks(sampleWorld());
-      const result = await provider().construct(
+      const result = await provider.construct(
         "ppf",
         TOKEN,
         { clusterName: SAMPLE_CLUSTER, sensorIps: ["10.0.200.10"], rpcapdPackage: pkg },
@@ -291,7 +286,7 @@ describe("adapters: plugin package for other languages", function () {
         },
       });
       const cluster = new eks.Cluster("prod", { vpcId: "vpc-0a1b2c3d4e5f60718" });
-      const result = await provider().construct(
+      const result = await provider.construct(
         "ppf",
         TOKEN,
         { cluster, sensorIps: ["10.0.200.10"], agentImage: AGENT_IMAGE },
@@ -317,14 +312,14 @@ describe("adapters: plugin package for other languages", function () {
         }
         return undefined;
       };
-      await provider().construct(
+      await provider.construct(
         "ppf",
         TOKEN,
         { clusterName: SAMPLE_CLUSTER, sensorIps: ["10.0.200.10"], agentImage: AGENT_IMAGE },
         { transformations: [capture] },
       );
       const parent = new pulumi.ComponentResource("acme:index:Platform", "platform");
-      await provider().construct(
+      await provider.construct(
         "ppf2",
         TOKEN,
         { clusterName: SAMPLE_CLUSTER, sensorIps: ["10.0.200.10"], agentImage: AGENT_IMAGE },
@@ -351,7 +346,7 @@ describe("adapters: plugin package for other languages", function () {
       errors: { propertyPath: string; reason: string }[],
     ): Promise<void> {
       const recorder = await installPulumiMocks(sampleWorld());
-      await assert.rejects(provider().construct("ppf", TOKEN, inputs(), {}), (err: unknown) => {
+      await assert.rejects(provider.construct("ppf", TOKEN, inputs(), {}), (err: unknown) => {
         assert.ok(pulumi.InputPropertiesError.isInstance(err), String(err));
         for (const e of errors) {
           assert.ok(

@@ -130,10 +130,12 @@ describe("adapters: stack, embedding API, plan and plugin register the same reso
     return { graph: graphOf(result.resources, result.parents), outputs: result.outputs };
   }
 
+  /** One provider host for every construct: it analyses the plugin's sources once, as the plugin process does. */
+  let provider: ComponentProvider | undefined;
   async function viaPlugin(file: Record<string, unknown>): Promise<Run> {
     const { engine: e, parents } = await start();
     const plugin = await import("../../adapters/plugin");
-    const provider = new ComponentProvider({
+    provider ??= new ComponentProvider({
       components: [plugin.PodPacketForwarding],
       name: PROJECT,
       dirname: path.join(ROOT, "adapters", "plugin"),

@@ -1,7 +1,9 @@
 /**
- * A fake account printed the way the AWS CLI prints its API output: the SDK's shapes as JSON, timestamps as ISO 8601
- * strings in Python's `datetime.isoformat()` form (`2026-11-02T08:15:00+00:00`: aws-cli `awscli/utils.py`,
- * `json_encoder`, used by its JSON formatter on botocore's tz-aware datetimes).
+ * A fake account printed the way AWS CLI version 2 prints its API output by default: the API's shapes as JSON,
+ * timestamps as ISO 8601 strings in Python's `datetime.isoformat()` form (`2026-11-02T08:15:00+00:00`; the CLI's
+ * `cli_timestamp_format = iso8601`, version 2's default per the AWS CLI user guide, "Common parameter types";
+ * aws-cli `awscli/utils.py` `json_encoder` formats botocore's datetimes). Version 1's default (`none`) prints the
+ * wire value instead; `realAwsCli.test.ts` runs the installed CLI in both settings.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
