@@ -119,6 +119,13 @@ export function planInputs(request: PlanRequest, cwd: string = process.cwd()): P
   const worldCluster = world.clusters[0]?.name as string;
 
   if (source === "aws-cli") {
+    if (user && config.clusterName === undefined) {
+      throw new PlanInputError(
+        "--describe-cluster",
+        request.cluster,
+        `describes cluster ${worldCluster}, but the config (${request.config}) names no clusterName (a cluster without EKS)`,
+      );
+    }
     if (user && typeof config.clusterName === "string" && config.clusterName !== worldCluster) {
       throw new PlanInputError(
         "--describe-cluster",
@@ -151,6 +158,19 @@ export function planInputs(request: PlanRequest, cwd: string = process.cwd()): P
     notes.push(`the config's aws:region is ${user.region}; the sample account is in ${world.region}`);
   }
 
+  if (
+    config.clusterName === undefined &&
+    config.kubeconfig !== undefined &&
+    !(config.podCidrs !== undefined && config.serviceCidrs !== undefined)
+  ) {
+    // The component would discover the ranges through the cluster's Kubernetes API: not offline.
+    throw new PlanInputError(
+      "--config",
+      request.config,
+      "a cluster without EKS (no clusterName) needs podCidrs and serviceCidrs for the offline plan: " +
+        "without them the ranges are discovered through the Kubernetes API, which the plan does not reach",
+    );
+  }
   if (typeof config.rpcapdPackage === "string" && config.agentImage === undefined) {
     const resolved = path.resolve(projectDir, config.rpcapdPackage);
     if (!fs.existsSync(resolved)) {

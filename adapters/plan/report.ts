@@ -68,19 +68,18 @@ function countByType(result: PlanResult): string[][] {
   return [...byType].map(([t, n]) => [t, String(n)]);
 }
 
-/** Where the plan's account came from, for the first line. */
+/** Which cluster the plan ran against, and on which account, for the first line. */
 function clusterLine(inputs: PlanInputs): string {
   const { world } = inputs;
   const name = inputs.config.clusterName;
+  if (typeof name !== "string") {
+    return "Plan for a cluster without EKS, reached through kubeconfig (offline: Pulumi mocks, no changes made)";
+  }
   const where =
     inputs.worldSource === "sample"
       ? "the built-in sample account"
-      : `an account built from your AWS CLI output`;
-  const cluster =
-    typeof name === "string"
-      ? `EKS cluster ${name} in ${world.region}, account ${world.accountId}`
-      : "a cluster without EKS (reached through kubeconfig)";
-  return `Plan for ${cluster} (${where}; offline: fake AWS, no changes made)`;
+      : "an account built from your AWS CLI output";
+  return `Plan for EKS cluster ${name} in ${world.region}, account ${world.accountId} (${where}; offline: fake AWS, no changes made)`;
 }
 
 /**

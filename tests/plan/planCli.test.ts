@@ -187,6 +187,24 @@ describe("plan: command line", function () {
     assert.match(s.stdout, /- not used by the offline plan: aws:profile/);
   });
 
+  it("plans a self-managed cluster with its ranges given", async () => {
+    const config = write("self.json", {
+      sensorIps: ["10.0.200.10"],
+      agentImage: AGENT_IMAGE,
+      kubeconfig: "apiVersion: v1\nkind: Config\n",
+      podCidrs: ["10.244.0.0/16"],
+      serviceCidrs: ["10.96.0.0/12"],
+    });
+    const r = await plan(["--config", config, "--out", "self"]);
+    assert.equal(r.code, PLAN_EXIT.ok, r.stderr);
+    assert.match(
+      r.stdout,
+      /^Plan for a cluster without EKS, reached through kubeconfig \(offline: Pulumi mocks, no changes made\)\n/,
+    );
+    assert.match(r.stdout, /PODNET {2}10\.244\.0\.0\/16 {2}config podCidrs/);
+    assert.doesNotMatch(r.stdout, /Mirror filter rules|Deploy-time reconcile/);
+  });
+
   it("warns about a podCidrs override outside every CIDR block of the cluster's VPC", async () => {
     const config = write("c.json", {
       clusterName: "demo",
@@ -271,6 +289,17 @@ describe("plan: command line", function () {
         ["--config", other, "--describe-cluster", files.cluster, "--describe-vpcs", files.vpcs],
         `error: --describe-cluster ${files.cluster}: describes cluster demo, but the config (${other}) names clusterName other`,
       );
+      const selfManaged = write("self.json", {
+        sensorIps: ["10.0.200.10"],
+        agentImage: AGENT_IMAGE,
+        kubeconfig: "apiVersion: v1\n",
+        podCidrs: ["10.244.0.0/16"],
+        serviceCidrs: ["10.96.0.0/12"],
+      });
+      await mistake(
+        ["--config", selfManaged, "--describe-cluster", files.cluster, "--describe-vpcs", files.vpcs],
+        `error: --describe-cluster ${files.cluster}: describes cluster demo, but the config (${selfManaged}) names no clusterName (a cluster without EKS)`,
+      );
       const region = write(
         "Pulumi.x.yaml",
         YAML.stringify({
@@ -285,6 +314,18 @@ describe("plan: command line", function () {
       await mistake(
         ["--config", region, "--describe-cluster", files.cluster, "--describe-vpcs", files.vpcs],
         `error: --describe-cluster ${files.cluster}: cluster demo is in us-east-1 (its ARN), but the config's aws:region is eu-west-1: the stack's AWS provider would not find it`,
+      );
+    });
+
+    it("a self-managed cluster whose ranges would be discovered through its Kubernetes API (not offline)", async () => {
+      const config = write("self.json", {
+        sensorIps: ["10.0.200.10"],
+        agentImage: AGENT_IMAGE,
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+      });
+      await mistake(
+        ["--config", config],
+        `error: --config ${config}: a cluster without EKS (no clusterName) needs podCidrs and serviceCidrs for the offline plan: without them the ranges are discovered through the Kubernetes API, which the plan does not reach`,
       );
     });
 
