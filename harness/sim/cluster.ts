@@ -1,15 +1,17 @@
 // A small EKS-like cluster in network namespaces, on the test machine's kernel.
 //
-//   inet (198.51.100.10) ── vpc router ── eth0 of nodes A, B, C, the VPC host, the sensor, the API
-//                                          │
-//                 node netns: eth0 10.77.0.x/16, eni<hash> host veths, kube-proxy-style nat rules
+//   inet, inet2 ── vpc router ── ENIs (eth0, eth1) of nodes A, B, C, U; branch-ENI VLAN links;
+//                                          │    Fargate pods; the VPC host; Amazon DNS; the sensor; the API
+//                 node netns: eth0/eth1 10.77.0.x, eni<hash>/vlan<hash> host veths, vlan.eth.<id> links, the VPC
+//                             CNI's route tables and rules, kube-proxy-style and VPC CNI nat/mangle rules
 //                                          │
 //                 pod netns: eth0 podIP/32, default via 169.254.1.1 (static neighbour), as the VPC CNI does
 //
-// The "vpc" namespace plays the VPC fabric: it owns 10.77.0.1, answers ARP for every VPC address (proxy
-// ARP) and routes each pod /32 to the node whose ENI holds it. Everything is created inside namespaces
-// named <prefix><key>; nothing is created in the caller's namespace. Library: used by the mocha suite and
-// by benchmark scripts. Requires root, ip, nft, iptables-legacy (or iptables), tcpdump, socat, ping, curl, jq.
+// The "vpc" namespace plays the VPC fabric: it owns the subnet gateways, answers ARP for every VPC address (proxy
+// ARP) and routes each pod /32 to the ENI (or branch ENI) that holds it. AWS Traffic Mirroring is modelled per
+// packet on the ENIs the reconciler gives a session (mirrorTap.ts, fleet.ts). Everything is created inside
+// namespaces named <prefix><key>; nothing is created in the caller's namespace. Library: used by the mocha suite and
+// by benchmark scripts. Requires root, ip, nft, iptables-legacy (or iptables), tcpdump, socat, ping, curl, jq, capsh.
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -17,16 +19,33 @@ import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 import { bundleAgentProgram } from "../../agent/build";
-import { DLT_EN10MB, decodeIpv4, readPcapStreams } from "./pcap";
+import { DEFAULT_NODEPORT_RANGE } from "../../components/contract/mirror";
+import { MirrorFilterPlan, planMirrorFilter } from "../../components/mirror/filterRules";
+import type { MirrorFilter } from "../mirror/ruleEvaluator";
+import { FargateApiState, nodesJson, podsJson } from "./apiObjects";
+import type { SidecarRunner } from "./fargate";
+import { SimFleet, simFleet } from "./fleet";
+import { MirrorTap } from "./mirrorTap";
+import { DLT_EN10MB, Frame, decodeIpv4, readPcapStreams } from "./pcap";
 import type { Command, Reply } from "./processes";
 import * as T from "./topology";
+import {
+  branchPodNodeScript,
+  fabricEniLink,
+  fabricVlanLink,
+  nodeIptablesRules,
+  nodeRoutingScript,
+  podHostVeth,
+  podSideScript,
+  regularPodNodeScript,
+} from "./vpcCni";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const ENTRYPOINT = path.join(REPO_ROOT, "agent", "entrypoint.sh");
 export const SHARED_STANDIN = path.join(REPO_ROOT, "harness", "sim", "rpcapd-standin.sh");
 export const NS_PREFIX_ROOT = "ehsim";
 
-const REQUIRED_TOOLS = ["ip", "nft", "tcpdump", "socat", "ping", "curl", "jq", "sysctl"];
+const REQUIRED_TOOLS = ["ip", "nft", "tcpdump", "socat", "ping", "curl", "jq", "sysctl", "capsh"];
 
 /** Throws (never skips) when the simulation cannot run here, saying why. */
 export function checkPrerequisites(): void {
@@ -41,7 +60,7 @@ export function checkPrerequisites(): void {
   }
   if (missing.length > 0) {
     throw new Error(
-      `the netns simulation needs these tools, missing: ${missing.join(", ")} (Debian: iproute2 nftables tcpdump socat iputils-ping curl jq iptables procps)`,
+      `the netns simulation needs these tools, missing: ${missing.join(", ")} (Debian: iproute2 nftables tcpdump socat iputils-ping curl jq iptables procps libcap2-bin)`,
     );
   }
 }
@@ -249,7 +268,10 @@ export interface Observation {
   proto: number;
   totalLength: number;
   fragment: boolean;
-  /** Sensor file (one per rpcapd connection, named after the node that sent it). */
+  /**
+   * Where the copy came from: a sensor file (one per rpcapd connection, `<sender IP>-<n>.pcap`), or an AWS mirror
+   * copy (`mirror:<node>/<device>/<egress|ingress>`).
+   */
   from: string;
   id: number;
   sport?: number;
@@ -311,27 +333,75 @@ export interface ClusterOptions {
   rpcapdBin?: string;
   /** Seconds between membership polls (MEMBER_SYNC_INTERVAL); default 2. */
   syncInterval?: number;
+  /** Pod addressing and security-groups-for-pods mode; default VPC CNI default addressing, standard mode. */
+  layout?: T.Layout;
+}
+
+/** The AWS side of the simulation: the filter AWS evaluates, and the resolver its network service matches. */
+export interface MirrorModel {
+  /** What the tables call it, e.g. `egress-only` or `v1@9891d36`. */
+  label: string;
+  /** The filter's rules and network services. */
+  filter: MirrorFilter;
+  /** The Amazon DNS addresses the amazon-dns network service matches. */
+  amazonDnsIps: string[];
+}
+
+/** The filter this checkout deploys for a topology (the agents get the same exclusions in their environment). */
+export function checkoutMirrorModel(t: T.SimTopology): MirrorModel & { plan: MirrorFilterPlan } {
+  const plan = planMirrorFilter({
+    vpcCidrs: t.vpcCidrs,
+    sensorIps: [T.SENSOR_IP],
+    sensorPort: T.SENSOR_PORT,
+    excludedCidrs: t.fargateCidrs,
+  });
+  return { label: `${plan.dedup} filter`, filter: plan, amazonDnsIps: plan.amazonDnsAddresses, plan };
+}
+
+/** What startAgents runs, beyond the node agents. */
+export interface StartOptions {
+  /** Runs the Fargate pods' capture sidecars (AGENT_ROLE=sidecar); absent = the Fargate pods have none. */
+  sidecar?: SidecarRunner;
+  /** Extra environment of the sidecars. */
+  sidecarEnv?: Record<string, string>;
 }
 
 export class Cluster {
   readonly prefix: string;
   readonly workDir: string;
+  readonly topology: T.SimTopology;
+  /** The reconciler's decision on the simulated fleet: which ENI devices have a mirror session. */
+  readonly fleet: SimFleet;
   private readonly workers = new Map<string, Worker>();
   private readonly daemons: ChildProcess[] = [];
   private agents = new Map<string, AgentHandle>();
+  private sidecars = new Map<string, AgentHandle>();
   private sensorDir = "";
-  private readonly opts: Required<ClusterOptions>;
+  private readonly opts: Required<Omit<ClusterOptions, "layout">>;
   private bundle = "";
   private destroyed = false;
+  private readonly tap: MirrorTap;
+  private mirroring = false;
+  /** The AWS filter evaluated over what leaves mirrored ENIs (default: this checkout's). */
+  mirrorModel: MirrorModel;
+  /** What the fake API says about the Fargate pods' sidecars. */
+  private fargateApi: FargateApiState = { sidecar: false, sidecarReady: false };
+  /** Extra pods in the API (churn) and pods removed from it. */
+  private apiExtra: { node: string; pod: T.PodSpec }[] = [];
+  private apiWithout: string[] = [];
 
   private constructor(opts: ClusterOptions) {
     this.prefix = `${NS_PREFIX_ROOT}${process.pid}x${crypto.randomBytes(2).toString("hex")}-`;
     this.workDir = fs.mkdtempSync(path.join(os.tmpdir(), "ehsim-"));
+    this.topology = T.simTopology(opts.layout ?? T.DEFAULT_LAYOUT);
+    this.fleet = simFleet(this.topology);
+    this.mirrorModel = checkoutMirrorModel(this.topology);
     this.opts = {
       iptables: opts.iptables ?? (which("iptables-legacy") ? "iptables-legacy" : "iptables"),
       rpcapdBin: opts.rpcapdBin ?? SHARED_STANDIN,
       syncInterval: opts.syncInterval ?? 2,
     };
+    this.tap = new MirrorTap(path.join(this.workDir, "mirror"), (key) => this.ns(`n${key}`));
   }
 
   /** Builds the whole cluster; on failure everything created so far is removed. */
@@ -354,6 +424,16 @@ export class Cluster {
     return this.prefix + key;
   }
 
+  /** A node pod of this cluster's topology. */
+  pod(key: string): T.PodSpec & { node: T.NodeSpec } {
+    return T.podIn(this.topology, key);
+  }
+
+  /** A node of this cluster's topology. */
+  node(key: string): T.NodeSpec {
+    return T.nodeIn(this.topology, key);
+  }
+
   private buildBundle(): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require("esbuild") as typeof import("esbuild");
@@ -368,66 +448,101 @@ export class Cluster {
   }
 
   private namespaces(): string[] {
+    const t = this.topology;
     const keys = [
       "vpc",
       "inet",
+      "inet2",
       "vpchost",
+      "dns",
       "sensor",
       "api",
-      ...T.NODES.map((n) => `n${n.key}`),
-      ...T.allPods().map((p) => `p${p.key}`),
+      ...t.nodes.map((n) => `n${n.key}`),
+      ...T.podsOf(t).map((p) => `p${p.key}`),
+      ...t.fargatePods.map((f) => `f${f.key}`),
     ];
     return keys.map((k) => this.ns(k));
   }
 
   private buildNetwork(): void {
+    const t = this.topology;
     for (const ns of this.namespaces()) {
       execFileSync("ip", ["netns", "add", ns]);
       sh(ns, "ip link set lo up; sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0");
     }
     const vpc = this.ns("vpc");
+    // The VPC router owns every subnet gateway: the primary CIDR's, the pod subnet's, the Fargate subnet's.
+    const gateways = [T.VPC_ROUTER, "100.64.0.1", "10.77.64.1"];
     sh(
       vpc,
-      `ip addr add ${T.VPC_ROUTER}/32 dev lo
-             sysctl -qw net.ipv4.ip_forward=1`,
+      `${gateways.map((g) => `ip addr add ${g}/32 dev lo`).join("\n")}\nsysctl -qw net.ipv4.ip_forward=1`,
     );
+    const fabricLink = (link: string, peerNs: string, peerDev: string): void => {
+      sh(
+        vpc,
+        `ip link add ${link} type veth peer name ${peerDev} netns ${peerNs}
+         sysctl -qw net.ipv4.conf.${link}.proxy_arp=1 net.ipv4.neigh.${link}.proxy_delay=0
+         ip link set ${link} up`,
+      );
+    };
     const hosts: [string, string][] = [
-      ...T.NODES.map((n): [string, string] => [`n${n.key}`, n.ip]),
       ["vpchost", T.VPC_HOST_IP],
+      ["dns", T.AMAZON_DNS_IP],
       ["sensor", T.SENSOR_IP],
       ["api", T.API_IP],
     ];
     for (const [key, ip] of hosts) {
       const v = `v${key}`.slice(0, 15);
-      sh(
-        vpc,
-        `ip link add ${v} type veth peer name eth0 netns ${this.ns(key)}
-                 sysctl -qw net.ipv4.conf.${v}.proxy_arp=1 net.ipv4.neigh.${v}.proxy_delay=0
-                 ip link set ${v} up
-                 ip route add ${ip}/32 dev ${v}`,
-      );
+      fabricLink(v, this.ns(key), "eth0");
+      sh(vpc, `ip route add ${ip}/32 dev ${v}`);
       sh(
         this.ns(key),
-        `ip addr add ${ip}/16 dev eth0
-                 ip link set eth0 up
-                 ip route add default via ${T.VPC_ROUTER}`,
+        `ip addr add ${ip}/16 dev eth0\nip link set eth0 up\nip route add default via ${T.VPC_ROUTER}`,
       );
     }
     // The internet, behind the VPC's router (plays IGW + NAT gateway: routes, no NAT of its own).
     sh(
       vpc,
       `ip link add vinet type veth peer name eth0 netns ${this.ns("inet")}
-             ip addr add ${T.INET_ROUTER_IP}/24 dev vinet
-             ip link set vinet up`,
+       ip addr add ${T.INET_ROUTER_IP}/24 dev vinet
+       ip link set vinet up`,
     );
     sh(
       this.ns("inet"),
       `ip addr add ${T.INET_IP}/24 dev eth0; ip link set eth0 up; ip route add default via ${T.INET_ROUTER_IP}`,
     );
-
-    for (const n of T.NODES) {
+    sh(
+      vpc,
+      `ip link add vinet2 type veth peer name eth0 netns ${this.ns("inet2")}
+       ip addr add ${T.INET2_ROUTER_IP}/24 dev vinet2
+       ip link set vinet2 up`,
+    );
+    sh(
+      this.ns("inet2"),
+      `ip addr add ${T.INET_NODEPORT_SNAT_IP}/24 dev eth0; ip link set eth0 up; ip route add default via ${T.INET2_ROUTER_IP}`,
+    );
+    // Fargate pods: their own ENI in the Fargate subnet, straight on the fabric.
+    for (const f of t.fargatePods) {
+      const link = `vf${f.key}`;
+      fabricLink(link, this.ns(`f${f.key}`), "eth0");
+      sh(vpc, `ip route add ${f.ip}/32 dev ${link}`);
+      sh(
+        this.ns(`f${f.key}`),
+        `ip addr add ${f.ip}/20 dev eth0\nip link set eth0 up\nip route add default via 10.77.64.1`,
+      );
+    }
+    for (const n of t.nodes) {
       const nodeNs = this.ns(`n${n.key}`);
-      sh(nodeNs, "sysctl -qw net.ipv4.ip_forward=1");
+      for (const e of n.enis) {
+        const link = fabricEniLink(n, e.dev);
+        fabricLink(link, nodeNs, e.dev);
+        sh(vpc, `ip route add ${e.ip}/32 dev ${link}`);
+        // Secondary ENIs: no subnet route in the main table (the VPC CNI removes it), their own table instead.
+        const prefix = e.deviceIndex === 0 ? "" : " noprefixroute";
+        sh(nodeNs, `ip addr add ${e.ip}/16 dev ${e.dev}${prefix}\nip link set ${e.dev} up`);
+      }
+      sh(nodeNs, `ip route add default via ${T.VPC_ROUTER} dev eth0`);
+      sh(nodeNs, nodeRoutingScript(t, n));
       for (const p of n.pods) {
         this.wirePod(n, p);
       }
@@ -437,85 +552,101 @@ export class Cluster {
 
   /** Wires a pod the way the VPC CNI does (the pod's namespace must exist). */
   private wirePod(n: T.NodeSpec, p: T.PodSpec): void {
+    const t = this.topology;
     const nodeNs = this.ns(`n${n.key}`);
-    const eni = T.hostVethName(p.name);
     const podNs = this.ns(`p${p.key}`);
-    sh(nodeNs, `ip link add ${eni} type veth peer name eth0 netns ${podNs}`);
-    const eniMac = sh(nodeNs, `cat /sys/class/net/${eni}/address`).trim();
+    const veth = podHostVeth(t, p);
+    sh(nodeNs, `ip link add ${veth} type veth peer name eth0 netns ${podNs}`);
+    const vethMac = sh(nodeNs, `cat /sys/class/net/${veth}/address`).trim();
     const podMac = sh(podNs, "cat /sys/class/net/eth0/address").trim();
-    sh(
-      podNs,
-      `ip addr add ${p.ip}/32 dev eth0
-       ip link set eth0 up
-       ip route add 169.254.1.1 dev eth0 scope link
-       ip route add default via 169.254.1.1 dev eth0
-       ip neigh add 169.254.1.1 lladdr ${eniMac} dev eth0 nud permanent`,
-    );
-    sh(
-      nodeNs,
-      `ip link set ${eni} up
-       ip route add ${p.ip}/32 dev ${eni} scope link
-       ip neigh add ${p.ip} lladdr ${podMac} dev ${eni} nud permanent`,
-    );
-    sh(this.ns("vpc"), `ip route add ${p.ip}/32 via ${n.ip} dev vn${n.key}`);
+    sh(podNs, podSideScript(p, vethMac));
+    const vpc = this.ns("vpc");
+    if (p.vlanId !== undefined) {
+      const link = fabricVlanLink(n, p.vlanId);
+      sh(
+        vpc,
+        `ip link add ${link} type veth peer name ${T.vlanLinkName(p.vlanId)} netns ${nodeNs}
+         sysctl -qw net.ipv4.conf.${link}.proxy_arp=1 net.ipv4.neigh.${link}.proxy_delay=0
+         ip link set ${link} up
+         ip route add ${p.ip}/32 dev ${link}`,
+      );
+      // The VPC delivers to the branch ENI by its MAC (the VLAN sub-interface's), it does not ARP for the pod.
+      const vlanMac = sh(nodeNs, `cat /sys/class/net/${T.vlanLinkName(p.vlanId)}/address`).trim();
+      sh(vpc, `ip neigh add ${p.ip} lladdr ${vlanMac} dev ${link} nud permanent`);
+      const gateway = p.ip.startsWith("100.64.") ? "100.64.0.1" : T.VPC_ROUTER;
+      sh(nodeNs, branchPodNodeScript(t, p, veth, podMac, gateway));
+    } else {
+      sh(nodeNs, regularPodNodeScript(n, p, veth, podMac));
+      const eni = n.enis.find((e) => e.dev === (p.eni ?? "eth0"))!;
+      sh(vpc, `ip route add ${p.ip}/32 via ${eni.ip} dev ${fabricEniLink(n, eni.dev)}`);
+    }
   }
 
   /**
-   * Starts a new pod on a node at run time (pod churn), with its own worker. It is not in the fake API
-   * until the caller says so (writeApi with T.podsJson([...])).
+   * Starts a new pod on a node at run time (pod churn), with its own worker. It is not in the fake API until the
+   * caller says so (`listInApi`).
    */
   async addPod(nodeKey: string, p: T.PodSpec): Promise<void> {
     const ns = this.ns(`p${p.key}`);
     execFileSync("ip", ["netns", "add", ns]);
     sh(ns, "ip link set lo up; sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0");
-    this.wirePod(T.node(nodeKey), p);
+    this.wirePod(this.node(nodeKey), p);
     const w = new Worker(ns, this.spawnIn(`p${p.key}`, ["worker", String(T.POD_TCP), String(T.POD_UDP)]));
     this.workers.set(`p${p.key}`, w);
     await withTimeout(w.ready, 20_000, `starting the worker of pod ${p.key}`);
   }
 
-  /** kube-proxy (iptables mode) and VPC CNI SNAT rules, shaped like theirs. */
+  /** Deletes a pod the way kubelet and the CNI do: its namespace, veth, routes and rules go. */
+  removePod(nodeKey: string, p: T.PodSpec): void {
+    const n = this.node(nodeKey);
+    const w = this.workers.get(`p${p.key}`);
+    w?.proc.kill("SIGKILL");
+    this.workers.delete(`p${p.key}`);
+    deleteNamespaces([this.ns(`p${p.key}`)]);
+    const eni = n.enis.find((e) => e.dev === (p.eni ?? "eth0"))!;
+    sh(
+      this.ns(`n${n.key}`),
+      `ip rule del pref 512 to ${p.ip} lookup main 2>/dev/null || true
+       ip rule del pref 1536 from ${p.ip} 2>/dev/null || true
+       ip route del ${p.ip}/32 2>/dev/null || true`,
+    );
+    sh(this.ns("vpc"), `ip route del ${p.ip}/32 via ${eni.ip} 2>/dev/null || true`);
+  }
+
+  /** kube-proxy (iptables mode) and the VPC CNI's nat/mangle rules. */
   private installKubeProxy(n: T.NodeSpec): void {
-    const dnat = (dst: string, port: number, backend: string, bport: number, proto: string): string =>
-      `-A KUBE-SERVICES -d ${dst}/32 -p ${proto} -m ${proto} --dport ${port} -j DNAT --to-destination ${backend}:${bport}`;
-    const rules: string[] = [
-      "*nat",
-      ":PREROUTING ACCEPT [0:0]",
-      ":INPUT ACCEPT [0:0]",
-      ":OUTPUT ACCEPT [0:0]",
-      ":POSTROUTING ACCEPT [0:0]",
-      ":KUBE-SERVICES - [0:0]",
-      ":KUBE-NODEPORTS - [0:0]",
-      ":KUBE-MARK-MASQ - [0:0]",
-      ":KUBE-POSTROUTING - [0:0]",
-      ":AWS-SNAT-CHAIN-0 - [0:0]",
-      '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-      '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-      '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-      '-A POSTROUTING -m comment --comment "AWS SNAT CHAIN" -j AWS-SNAT-CHAIN-0',
-      "-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000",
-      "-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN",
-      "-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0",
-      "-A KUBE-POSTROUTING -j MASQUERADE --random-fully",
-    ];
-    for (const s of Object.values(T.SERVICES)) {
-      const b = T.pod(s.backend).ip;
-      rules.push(dnat(s.ip, s.port, b, T.POD_TCP, "tcp"), dnat(s.ip, s.port, b, T.POD_UDP, "udp"));
-    }
-    const npb = T.pod(T.NODEPORT_BACKEND).ip;
-    rules.push(
-      "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS",
-      `-A KUBE-NODEPORTS -p tcp -m tcp --dport ${T.NODEPORT_TCP} -j KUBE-MARK-MASQ`,
-      `-A KUBE-NODEPORTS -p tcp -m tcp --dport ${T.NODEPORT_TCP} -j DNAT --to-destination ${npb}:${T.POD_TCP}`,
-      `-A KUBE-NODEPORTS -p udp -m udp --dport ${T.NODEPORT_UDP} -j KUBE-MARK-MASQ`,
-      `-A KUBE-NODEPORTS -p udp -m udp --dport ${T.NODEPORT_UDP} -j DNAT --to-destination ${npb}:${T.POD_UDP}`,
-      `-A AWS-SNAT-CHAIN-0 -d ${T.VPC_CIDR} -m comment --comment "AWS SNAT CHAIN" -j RETURN`,
-      `-A AWS-SNAT-CHAIN-0 ! -o vlan+ -m comment --comment "AWS, SNAT" -m addrtype ! --dst-type LOCAL -j SNAT --to-source ${n.ip} --random-fully`,
-      "COMMIT",
-      "",
+    const t = this.topology;
+    const ip = (key: string) => this.pod(key).ip;
+    const rules = nodeIptablesRules(
+      t,
+      n,
+      {
+        clusterIps: Object.values(t.services).map((s) => ({
+          ip: s.ip,
+          port: s.port,
+          backend: ip(s.backend),
+        })),
+        nodePorts: [
+          { port: T.NODEPORT_TCP, proto: "tcp", backend: ip(t.nodePortBackend), backendPort: T.POD_TCP },
+          { port: T.NODEPORT_UDP, proto: "udp", backend: ip(t.nodePortBackend), backendPort: T.POD_UDP },
+          {
+            port: T.NODEPORT_FAR_TCP,
+            proto: "tcp",
+            backend: ip(t.farNodePortBackend),
+            backendPort: T.POD_TCP,
+          },
+        ],
+      },
+      { tcp: T.POD_TCP, udp: T.POD_UDP },
+      // A SNAT source port that happens to fall in the NodePort range (--random-fully picks from 1024-65535),
+      // made deterministic towards one internet address.
+      ["tcp", "udp"].map(
+        (proto) =>
+          `-A AWS-SNAT-CHAIN-0 -d ${T.INET_NODEPORT_SNAT_IP}/32 -p ${proto} ! -o vlan+ -m comment --comment "sim: SNAT port in the NodePort range" -j SNAT --to-source ${n.ip}:${T.NODEPORT_SNAT_PORTS} --random-fully`,
+      ),
     );
     const file = path.join(this.workDir, `nat-${n.key}.rules`);
-    fs.writeFileSync(file, rules.join("\n"));
+    fs.writeFileSync(file, rules);
     sh(this.ns(`n${n.key}`), `${this.opts.iptables}-restore < ${file}`);
   }
 
@@ -528,11 +659,11 @@ export class Cluster {
   }
 
   private async startDaemons(): Promise<void> {
+    const t = this.topology;
     this.sensorDir = path.join(this.workDir, "sensor");
     fs.mkdirSync(this.sensorDir);
-    const apiDir = path.join(this.workDir, "api");
-    fs.mkdirSync(apiDir);
-    this.writeApi(T.nodesJson(), T.podsJson());
+    fs.mkdirSync(path.join(this.workDir, "api"));
+    this.writeApi();
     fs.writeFileSync(path.join(this.workDir, "token"), T.API_TOKEN);
     const lineReady = (p: ChildProcess, what: string): Promise<void> =>
       new Promise((res, rej) => {
@@ -543,37 +674,69 @@ export class Cluster {
       });
     const waits: Promise<void>[] = [
       lineReady(this.spawnIn("sensor", ["sensor", String(T.SENSOR_PORT), this.sensorDir]), "sensor"),
-      lineReady(this.spawnIn("api", ["api", String(T.API_PORT), apiDir, T.API_TOKEN]), "fake API"),
+      lineReady(
+        this.spawnIn("api", ["api", String(T.API_PORT), path.join(this.workDir, "api"), T.API_TOKEN]),
+        "fake API",
+      ),
     ];
+    const ports = (key: string): [number, number] =>
+      key === "dns"
+        ? [T.DNS_PORT, T.DNS_PORT]
+        : key.startsWith("n")
+          ? [T.HOST_TCP, T.HOST_UDP]
+          : [T.POD_TCP, T.POD_UDP];
     const workerKeys = [
       "inet",
+      "inet2",
       "vpchost",
-      ...T.NODES.map((n) => `n${n.key}`),
-      ...T.allPods().map((p) => `p${p.key}`),
+      "dns",
+      ...t.nodes.map((n) => `n${n.key}`),
+      ...T.podsOf(t).map((p) => `p${p.key}`),
+      ...t.fargatePods.map((f) => `f${f.key}`),
     ];
     for (const key of workerKeys) {
-      const isNode = key.startsWith("n");
-      const w = new Worker(
-        this.ns(key),
-        this.spawnIn(key, [
-          "worker",
-          String(isNode ? T.HOST_TCP : T.POD_TCP),
-          String(isNode ? T.HOST_UDP : T.POD_UDP),
-        ]),
-      );
+      const [tcp, udp] = ports(key);
+      const w = new Worker(this.ns(key), this.spawnIn(key, ["worker", String(tcp), String(udp)]));
       this.workers.set(key, w);
       waits.push(w.ready);
     }
-    await withTimeout(Promise.all(waits), 30_000, "starting sensor, API and workers");
+    await withTimeout(Promise.all(waits), 60_000, "starting sensor, API and workers");
   }
 
-  /** Replaces what the fake API answers (membership changes). */
-  writeApi(nodes: object, pods: object): void {
+  /**
+   * Replaces what the fake API answers (membership changes). Without arguments: the topology as it is, with the
+   * churn and Fargate state set so far.
+   */
+  writeApi(nodes?: object, pods?: object): void {
     const dir = path.join(this.workDir, "api");
-    fs.writeFileSync(path.join(dir, "nodes.json.tmp"), JSON.stringify(nodes));
-    fs.renameSync(path.join(dir, "nodes.json.tmp"), path.join(dir, "nodes.json"));
-    fs.writeFileSync(path.join(dir, "pods.json.tmp"), JSON.stringify(pods));
-    fs.renameSync(path.join(dir, "pods.json.tmp"), path.join(dir, "pods.json"));
+    const write = (name: string, body: object): void => {
+      fs.writeFileSync(path.join(dir, `${name}.json.tmp`), JSON.stringify(body));
+      fs.renameSync(path.join(dir, `${name}.json.tmp`), path.join(dir, `${name}.json`));
+    };
+    write("nodes", nodes ?? nodesJson(this.topology));
+    write("pods", pods ?? this.podsInApi());
+  }
+
+  /** The pods the API lists now (topology, churn, Fargate sidecar state), optionally changed by the caller. */
+  podsInApi(): object {
+    return podsJson(this.topology, {
+      extra: this.apiExtra,
+      without: this.apiWithout,
+      fargate: this.fargateApi,
+    });
+  }
+
+  /** Lists a new pod in the API (it becomes a member for every agent). */
+  listInApi(nodeKey: string, p: T.PodSpec): void {
+    this.apiExtra.push({ node: nodeKey, pod: p });
+    this.writeApi();
+  }
+
+  /** Removes a pod from the API (as when it is deleted). */
+  unlistFromApi(podKey: string): void {
+    this.apiExtra = this.apiExtra.filter((x) => x.pod.key !== podKey);
+    this.apiWithout.push(podKey);
+    this.writeApi();
   }
 
   worker(key: string): Worker {
@@ -586,10 +749,11 @@ export class Cluster {
 
   /** The environment the DaemonSet gives the agent, for one node. */
   agentEnv(n: T.NodeSpec, vpcMirroring: boolean): Record<string, string> {
+    const t = this.topology;
     return {
       EXTRAHOP_SENSOR_IP: T.SENSOR_IP,
       RPCAPD_TARGET_PORT: String(T.SENSOR_PORT),
-      PODNET: T.PODNET,
+      PODNET: t.podCidrs.join(","),
       SVCNET: T.SVCNET,
       VPC_MIRRORING: String(vpcMirroring),
       NODE_NAME: n.name,
@@ -601,63 +765,154 @@ export class Cluster {
       MEMBER_SYNC_INTERVAL: String(this.opts.syncInterval),
       // Stops stay fast; the graceful handover has a test of its own.
       SHUTDOWN_DELAY: "0",
+      // What the filter leaves to the agent (the component renders these from the same plan).
+      NODEPORT_RANGE: `${DEFAULT_NODEPORT_RANGE.min}-${DEFAULT_NODEPORT_RANGE.max}`,
+      MIRROR_EXCLUDED_CIDRS: t.fargateCidrs.join(","),
+      AMAZON_DNS_IPS: `${T.AMAZON_DNS_IP},169.254.169.253`,
+      MIRROR_AMAZON_DNS: "true",
+      // The simulated nodes are days old; a secondary ENI device counts as mirrored a second after it is seen.
+      MIRROR_SETTLE: "1",
+      DATAPATH: "vpc-cni",
+    };
+  }
+
+  /** The environment of a Fargate pod's capture sidecar. */
+  sidecarEnv(f: T.FargatePodSpec): Record<string, string> {
+    return {
+      AGENT_ROLE: "sidecar",
+      EXTRAHOP_SENSOR_IP: T.SENSOR_IP,
+      RPCAPD_TARGET_PORT: String(T.SENSOR_PORT),
+      RPCAPD_BIN: this.opts.rpcapdBin,
+      RPCAPD_STANDIN_RETRY: "1",
+      POD_IP: f.ip,
+      POD_INTERFACE: "eth0",
+      FARGATE_CIDRS: this.topology.fargateCidrs.join(","),
+      SHUTDOWN_DELAY: "0",
+      METRICS_PORT: "0",
     };
   }
 
   /**
-   * Starts the agent on every node that runs one, waits until each is ready and its capture stream
-   * reached the sensor. `runners` picks a runner per node key (default: the script).
+   * Starts the agent on every node that runs one (and the Fargate sidecars when asked), waits until each is ready
+   * and its capture stream reached the sensor; with mirroring, starts AWS's copies on the mirrored ENIs first.
+   * `runners` picks a runner per node key (default: the script).
    */
   async startAgents(
     vpcMirroring: boolean,
     runners: Record<string, AgentRunner> = {},
     envOverride: Record<string, string> = {},
+    options: StartOptions = {},
   ): Promise<void> {
     await this.stopAgents();
     for (const f of fs.readdirSync(this.sensorDir)) {
       fs.rmSync(path.join(this.sensorDir, f));
     }
-    const starts = T.NODES.filter((n) => n.agent).map(async (n) => {
-      const stateDir = path.join(this.workDir, `agent-${n.key}-${vpcMirroring}`);
-      fs.rmSync(stateDir, { recursive: true, force: true });
-      fs.mkdirSync(stateDir, { recursive: true });
-      const runner = runners[n.key] ?? new ScriptRunner();
-      const h = await runner.start({
-        netns: this.ns(`n${n.key}`),
-        env: { ...this.agentEnv(n, vpcMirroring), ...envOverride },
-        stateDir,
-        logFile: this.agentLog(n.key),
+    this.fargateApi = { sidecar: options.sidecar !== undefined, sidecarReady: false };
+    this.writeApi();
+    this.mirroring = vpcMirroring;
+    if (vpcMirroring) {
+      await this.tap.start(this.fleet.mirrored);
+    }
+    const starts = this.topology.nodes
+      .filter((n) => n.agent)
+      .map(async (n) => {
+        const stateDir = path.join(this.workDir, `agent-${n.key}-${vpcMirroring}`);
+        fs.rmSync(stateDir, { recursive: true, force: true });
+        fs.mkdirSync(stateDir, { recursive: true });
+        const runner = runners[n.key] ?? new ScriptRunner();
+        const h = await runner.start({
+          netns: this.ns(`n${n.key}`),
+          env: { ...this.agentEnv(n, vpcMirroring), ...envOverride },
+          stateDir,
+          logFile: this.agentLog(n.key),
+        });
+        this.agents.set(n.key, h);
+        await this.waitReady(n.key, n.ip, h, 60_000);
       });
-      this.agents.set(n.key, h);
-      await this.waitAgentReady(n, h, 60_000);
-    });
     await Promise.all(starts);
+    if (options.sidecar) {
+      const sidecar = options.sidecar;
+      await Promise.all(
+        this.topology.fargatePods.map(async (f) => {
+          const stateDir = path.join(this.workDir, `sidecar-${f.key}`);
+          fs.rmSync(stateDir, { recursive: true, force: true });
+          fs.mkdirSync(stateDir, { recursive: true });
+          const h = await sidecar.start({
+            netns: this.ns(`f${f.key}`),
+            env: { ...this.sidecarEnv(f), ...(options.sidecarEnv ?? {}) },
+            stateDir,
+            logFile: this.agentLog(f.key),
+          });
+          this.sidecars.set(f.key, h);
+          await this.waitReady(f.key, f.ip, h, 60_000);
+        }),
+      );
+      // Kubernetes marks the sidecar container ready: node agents now count the pods as covered.
+      this.fargateApi = { sidecar: true, sidecarReady: true };
+      this.writeApi();
+    }
+    if (vpcMirroring) {
+      await this.waitMirroredUplinks(10_000);
+    }
+  }
+
+  /**
+   * Where the agent keeps the set of its node's mirrored ENI devices (`mirrored_uplinks`), waits until it holds
+   * every device of that node the reconciler gave a session: the agent then leaves them to AWS. Agents without
+   * such a set are not waited for.
+   */
+  private async waitMirroredUplinks(timeoutMs: number): Promise<void> {
+    const want = new Map<string, string[]>();
+    for (const d of this.fleet.mirrored) {
+      if (this.node(d.node).agent) {
+        want.set(d.node, [...(want.get(d.node) ?? []), d.dev]);
+      }
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (const [key, devs] of want) {
+      for (;;) {
+        let set: string;
+        try {
+          set = this.exec(
+            `n${key}`,
+            "nft -j list set ip extrahop_rpcapd mirrored_uplinks 2>/dev/null || true",
+          );
+        } catch {
+          set = "";
+        }
+        if (set.trim() === "" || devs.every((d) => set.includes(`"${d}"`))) {
+          break;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`node ${key}: mirrored_uplinks still lacks one of ${devs.join(", ")}: ${set}`);
+        }
+        await sleep(100);
+      }
+    }
   }
 
   agentLog(key: string): string {
     return path.join(this.workDir, `agent-${key}.log`);
   }
 
-  private async waitAgentReady(n: T.NodeSpec, h: AgentHandle, timeoutMs: number): Promise<void> {
+  private async waitReady(key: string, ip: string, h: AgentHandle, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let exited: { code: number | null } | undefined;
     void h.exited.then((r) => (exited = r));
     while (Date.now() < deadline) {
       if (exited) {
-        throw new Error(
-          `agent on node ${n.key} exited (${exited.code}) before ready:\n${this.readLog(n.key)}`,
-        );
+        throw new Error(`agent ${key} exited (${exited.code}) before ready:\n${this.readLog(key)}`);
       }
       const ready = fs.existsSync(path.join(h.hostStateDir, "ready"));
       const streamed = fs
         .readdirSync(this.sensorDir)
-        .some((f) => f.startsWith(`${n.ip}-`) && fs.statSync(path.join(this.sensorDir, f)).size >= 24);
+        .some((f) => f.startsWith(`${ip}-`) && fs.statSync(path.join(this.sensorDir, f)).size >= 24);
       if (ready && streamed) {
         return;
       }
       await sleep(100);
     }
-    throw new Error(`agent on node ${n.key} not ready within ${timeoutMs} ms:\n${this.readLog(n.key)}`);
+    throw new Error(`agent ${key} not ready within ${timeoutMs} ms:\n${this.readLog(key)}`);
   }
 
   readLog(key: string): string {
@@ -668,16 +923,19 @@ export class Cluster {
     }
   }
 
-  /** Stops every agent with SIGTERM; returns their exit statuses by node key. */
+  /** Stops every agent and sidecar with SIGTERM, and AWS's copies; returns the exit statuses by key. */
   async stopAgents(): Promise<Record<string, { code: number | null; signal: string | null }>> {
     const out: Record<string, { code: number | null; signal: string | null }> = {};
-    await Promise.all([...this.agents.entries()].map(async ([k, h]) => (out[k] = await h.stop())));
+    const all = [...this.agents.entries(), ...this.sidecars.entries()];
+    await Promise.all(all.map(async ([k, h]) => (out[k] = await h.stop())));
     this.agents.clear();
+    this.sidecars.clear();
+    await this.tap.stop();
     return out;
   }
 
   agent(key: string): AgentHandle | undefined {
-    return this.agents.get(key);
+    return this.agents.get(key) ?? this.sidecars.get(key);
   }
 
   /** Runs a shell script in one of the cluster's namespaces. */
@@ -691,85 +949,25 @@ export class Cluster {
   }
 
   /**
-   * Reads everything the sensor received so far. IPv4 is decoded from Ethernet and from Linux cooked
-   * capture (v1 and v2) frames alike, so a capture on `any` is counted by the same rules; `nonEthernet`
-   * and `linkTypes` say what arrived.
+   * Everything the sensor received so far, plus, with mirroring, the copies AWS made of what left (or entered)
+   * mirrored ENIs under the mirror model's filter. IPv4 is decoded from Ethernet and from Linux cooked capture (v1
+   * and v2) frames alike, so a capture on `any` is counted by the same rules; `nonEthernet` and `linkTypes` say
+   * what arrived from the agents.
    */
   collect(): Capture {
-    const cap: Capture = {
-      observations: [],
-      nonEthernet: 0,
-      linkTypes: {},
-      sensorFrames: 0,
-      frames: 0,
-      duplicates: [],
-      packets: [],
-    };
-    const seen = new Set<string>();
-    for (const f of fs.readdirSync(this.sensorDir)) {
-      const frames = readPcapStreams(fs.readFileSync(path.join(this.sensorDir, f)));
-      for (const fr of frames) {
-        cap.frames++;
-        cap.linkTypes[fr.linkType] = (cap.linkTypes[fr.linkType] ?? 0) + 1;
-        if (fr.linkType !== DLT_EN10MB) {
-          cap.nonEthernet++;
-        }
-        const ip = decodeIpv4(fr);
-        if (!ip) {
-          continue;
-        }
-        if (ip.src === T.SENSOR_IP || ip.dst === T.SENSOR_IP) {
-          cap.sensorFrames++;
-        }
-        cap.packets.push({
-          src: ip.src,
-          dst: ip.dst,
-          id: ip.id,
-          proto: ip.proto,
-          totalLength: ip.totalLength,
-          fragment: ip.fragment,
-          from: f,
-          frameLength: fr.data.length,
-          sport: ip.sport,
-          dport: ip.dport,
-          seq: ip.seq,
-          l4PayloadLength: ip.l4PayloadLength,
-        });
-        const key = packetKey(ip.id, ip.proto, ip.payload);
-        if (seen.has(key)) {
-          cap.duplicates.push({ src: ip.src, dst: ip.dst, proto: ip.proto, from: f });
-        }
-        seen.add(key);
-        const text = ip.payload.toString("latin1");
-        const markers = new Set(text.match(MARKER_RE) ?? []);
-        for (const m of markers) {
-          let kind: Observation["kind"];
-          if (ip.proto === 1 && ip.icmpType !== 8 && ip.icmpType !== 0) {
-            kind = "err";
-          } else if (ip.proto === 1) {
-            kind = ip.icmpType === 8 ? "req" : "rsp";
-          } else if (text.includes(`RSP ${m}`)) {
-            kind = "rsp";
-          } else {
-            kind = "req";
-          }
-          cap.observations.push({
-            marker: m,
-            kind,
-            src: ip.src,
-            dst: ip.dst,
-            proto: ip.proto,
-            totalLength: ip.totalLength,
-            fragment: ip.fragment,
-            from: f,
-            id: ip.id,
-            sport: ip.sport,
-            dport: ip.dport,
-          });
-        }
+    const sources: { from: string; frames: Frame[] }[] = fs
+      .readdirSync(this.sensorDir)
+      .map((f) => ({ from: f, frames: readPcapStreams(fs.readFileSync(path.join(this.sensorDir, f))) }));
+    if (this.mirroring) {
+      const bySource = new Map<string, Frame[]>();
+      for (const c of this.tap.copies(this.mirrorModel.filter, this.mirrorModel.amazonDnsIps)) {
+        bySource.set(c.source, [...(bySource.get(c.source) ?? []), c.frame]);
+      }
+      for (const [from, frames] of bySource) {
+        sources.push({ from, frames });
       }
     }
-    return cap;
+    return decodeCapture(sources);
   }
 
   /** Removes every namespace and process of this cluster. Safe to call twice. */
@@ -786,11 +984,102 @@ export class Cluster {
     for (const d of this.daemons) {
       d.kill("SIGKILL");
     }
+    for (const w of this.workers.values()) {
+      w.proc.kill("SIGKILL");
+    }
     deleteNamespaces(listNetns().filter((n) => n.startsWith(this.prefix)));
     if (!process.env.EHSIM_KEEP_WORKDIR) {
       fs.rmSync(this.workDir, { recursive: true, force: true });
     }
   }
+}
+
+/** True when an observation came from AWS's copies rather than an agent's stream. */
+export function fromMirror(o: { from: string }): boolean {
+  return o.from.startsWith("mirror:");
+}
+
+/**
+ * Decodes frames from several sources (agent streams named by file, AWS's copies named `mirror:...`) into one
+ * capture: observations per marker, every IPv4 packet, and any packet received twice.
+ */
+export function decodeCapture(sources: { from: string; frames: Frame[] }[]): Capture {
+  const cap: Capture = {
+    observations: [],
+    nonEthernet: 0,
+    linkTypes: {},
+    sensorFrames: 0,
+    frames: 0,
+    duplicates: [],
+    packets: [],
+  };
+  const seen = new Set<string>();
+  for (const { from, frames } of sources) {
+    const mirror = from.startsWith("mirror:");
+    for (const fr of frames) {
+      if (!mirror) {
+        cap.frames++;
+        cap.linkTypes[fr.linkType] = (cap.linkTypes[fr.linkType] ?? 0) + 1;
+        if (fr.linkType !== DLT_EN10MB) {
+          cap.nonEthernet++;
+        }
+      }
+      const ip = decodeIpv4(fr);
+      if (!ip) {
+        continue;
+      }
+      if (!mirror && (ip.src === T.SENSOR_IP || ip.dst === T.SENSOR_IP)) {
+        cap.sensorFrames++;
+      }
+      cap.packets.push({
+        src: ip.src,
+        dst: ip.dst,
+        id: ip.id,
+        proto: ip.proto,
+        totalLength: ip.totalLength,
+        fragment: ip.fragment,
+        from,
+        frameLength: fr.data.length,
+        sport: ip.sport,
+        dport: ip.dport,
+        seq: ip.seq,
+        l4PayloadLength: ip.l4PayloadLength,
+      });
+      const key = packetKey(ip.id, ip.proto, ip.payload);
+      if (seen.has(key)) {
+        cap.duplicates.push({ src: ip.src, dst: ip.dst, proto: ip.proto, from });
+      }
+      seen.add(key);
+      const text = ip.payload.toString("latin1");
+      const markers = new Set(text.match(MARKER_RE) ?? []);
+      for (const m of markers) {
+        let kind: Observation["kind"];
+        if (ip.proto === 1 && ip.icmpType !== 8 && ip.icmpType !== 0) {
+          kind = "err";
+        } else if (ip.proto === 1) {
+          kind = ip.icmpType === 8 ? "req" : "rsp";
+        } else if (text.includes(`RSP ${m}`)) {
+          kind = "rsp";
+        } else {
+          kind = "req";
+        }
+        cap.observations.push({
+          marker: m,
+          kind,
+          src: ip.src,
+          dst: ip.dst,
+          proto: ip.proto,
+          totalLength: ip.totalLength,
+          fragment: ip.fragment,
+          from,
+          id: ip.id,
+          sport: ip.sport,
+          dport: ip.dport,
+        });
+      }
+    }
+  }
+  return cap;
 }
 
 /** Direct children of a process (host /proc). */

@@ -23,6 +23,8 @@ export interface Command {
   marker: string;
   /** UDP datagram size in bytes (padding after the marker); tcp-bulk: bytes of bulk data. */
   size?: number;
+  /** UDP: the local address to send from (one of the worker's namespace's addresses); default: the route's. */
+  source?: string;
 }
 
 export interface Reply {
@@ -147,7 +149,12 @@ function udpClient(c: Command, expectRefused: boolean): Promise<string> {
       }
     });
     // A connected socket reports ICMP port unreachable as ECONNREFUSED.
-    s.connect(c.port!, c.host, () => s.send(body));
+    const connect = (): void => s.connect(c.port!, c.host, () => s.send(body));
+    if (c.source) {
+      s.bind(0, c.source, connect);
+    } else {
+      connect();
+    }
   });
 }
 
@@ -199,117 +206,242 @@ function sensor(port: number, dir: string): void {
   server.listen(port, "0.0.0.0", () => process.stdout.write("ready\n"));
 }
 
-interface PodLike {
-  metadata: { uid: string; resourceVersion?: string };
+interface ObjectLike {
+  metadata: {
+    uid: string;
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+  };
+  spec?: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+type Resource = "pods" | "nodes";
+interface WatchEvent {
+  rv: number;
+  resource: Resource;
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  old?: ObjectLike;
+  obj: ObjectLike;
+}
+
+/** Field selectors the agents use: `spec.nodeName=x`, `status.phase!=y`, comma-joined (ANDed). */
+function fieldMatches(selector: string | null, o: ObjectLike): boolean {
+  if (!selector) {
+    return true;
+  }
+  return selector.split(",").every((term) => {
+    const m = /^([a-zA-Z.]+)(!=|==|=)(.*)$/.exec(term);
+    if (!m) {
+      return true;
+    }
+    const value =
+      m[1] === "spec.nodeName"
+        ? (o.spec?.nodeName ?? "")
+        : m[1] === "status.phase"
+          ? (o.status?.phase ?? "")
+          : m[1] === "metadata.name"
+            ? o.metadata.name
+            : m[1] === "metadata.namespace"
+              ? (o.metadata.namespace ?? "")
+              : "";
+    return m[2] === "!=" ? value !== m[3] : value === m[3];
+  });
+}
+
+/** Equality label selectors (`k=v,k2=v2`). */
+function labelsMatch(selector: string | null, o: ObjectLike): boolean {
+  if (!selector) {
+    return true;
+  }
+  return selector.split(",").every((term) => {
+    const [k, v] = term.split("=");
+    return (o.metadata.labels ?? {})[k] === v;
+  });
 }
 
 /**
- * A fake Kubernetes API: lists of nodes and pods from <dir>/{nodes,pods}.json (re-read on change, so the test can
- * change membership), and watches on pods: the server diffs each new pods.json against the previous one and sends
- * ADDED/MODIFIED/DELETED events with increasing resourceVersions. A watch from an older resourceVersion than the
- * current one gets an ERROR event with 410 Gone (the client must list again), as the real API does once its
- * event window has passed (also forced once by creating <dir>/expire-next-watch). timeoutSeconds ends the watch.
+ * A fake Kubernetes API (shapes of k8s.io/apimachinery: List, WatchEvent, Status): lists of nodes and pods from
+ * <dir>/{nodes,pods}.json, re-read on change so the test can change membership. Each change gets the next
+ * resourceVersion; the server diffs every new file against the previous one and keeps the events (ADDED, MODIFIED,
+ * DELETED). Lists honour `fieldSelector` (spec.nodeName, status.phase, metadata.name/namespace; `=`, `==`, `!=`),
+ * `labelSelector` (equality) and `limit`/`continue`. Watches (`?watch=1`) replay the kept events after the given
+ * resourceVersion, then stream new ones as JSON lines; with a field selector an object leaving the selection is sent
+ * as DELETED and one entering it as ADDED, as the real API does; `allowWatchBookmarks=true` adds a BOOKMARK event
+ * every second; `timeoutSeconds` ends the watch. A resourceVersion older than the kept events, or the one-shot file
+ * <dir>/expire-next-watch, gets an ERROR event with a 410 Gone Status (the client must list again).
  */
 function api(port: number, dir: string, token: string): void {
   let version = 1;
-  let raw = "";
-  let pods = new Map<string, PodLike>();
-  const watchers = new Set<(type: string, obj: object) => void>();
+  const raw: Record<Resource, string> = { pods: "", nodes: "" };
+  const state: Record<Resource, Map<string, ObjectLike>> = { pods: new Map(), nodes: new Map() };
+  const events: WatchEvent[] = [];
+  const KEEP = 1000;
+  const watchers = new Set<(e: WatchEvent) => void>();
   const refresh = (): void => {
-    let text: string;
-    try {
-      text = fs.readFileSync(path.join(dir, "pods.json"), "utf8");
-    } catch {
-      return;
-    }
-    if (text === raw) {
-      return;
-    }
-    const first = raw === "";
-    raw = text;
-    const next = new Map<string, PodLike>();
-    for (const p of (JSON.parse(text) as { items: PodLike[] }).items) {
-      next.set(p.metadata.uid, p);
-    }
-    if (!first) {
-      version++;
-      const rv = String(version);
-      for (const [uid, p] of next) {
-        const old = pods.get(uid);
+    for (const resource of ["nodes", "pods"] as const) {
+      let text: string;
+      try {
+        text = fs.readFileSync(path.join(dir, `${resource}.json`), "utf8");
+      } catch {
+        continue;
+      }
+      if (text === raw[resource]) {
+        continue;
+      }
+      const first = raw[resource] === "";
+      raw[resource] = text;
+      const next = new Map<string, ObjectLike>();
+      for (const o of (JSON.parse(text) as { items: ObjectLike[] }).items) {
+        next.set(o.metadata.uid, o);
+      }
+      const prev = state[resource];
+      state[resource] = next;
+      if (first) {
+        continue;
+      }
+      const emit = (type: WatchEvent["type"], obj: ObjectLike, old?: ObjectLike): void => {
+        version++;
+        const e: WatchEvent = {
+          rv: version,
+          resource,
+          type,
+          old,
+          obj: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(version) } },
+        };
+        events.push(e);
+        if (events.length > KEEP) {
+          events.shift();
+        }
+        watchers.forEach((w) => w(e));
+      };
+      for (const [uid, o] of next) {
+        const old = prev.get(uid);
         if (!old) {
-          watchers.forEach((w) => w("ADDED", { ...p, metadata: { ...p.metadata, resourceVersion: rv } }));
-        } else if (JSON.stringify(old) !== JSON.stringify(p)) {
-          watchers.forEach((w) => w("MODIFIED", { ...p, metadata: { ...p.metadata, resourceVersion: rv } }));
+          emit("ADDED", o);
+        } else if (JSON.stringify(old) !== JSON.stringify(o)) {
+          emit("MODIFIED", o, old);
         }
       }
-      for (const [uid, p] of pods) {
+      for (const [uid, o] of prev) {
         if (!next.has(uid)) {
-          watchers.forEach((w) => w("DELETED", { ...p, metadata: { ...p.metadata, resourceVersion: rv } }));
+          emit("DELETED", o);
         }
       }
     }
-    pods = next;
   };
   refresh();
   setInterval(refresh, 100);
+
+  const status = (code: number, reason: string, message = reason): object => ({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  });
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     fs.appendFileSync(path.join(dir, "requests.log"), `${req.method} ${req.url}\n`);
     if (req.headers.authorization !== `Bearer ${token}`) {
       res.writeHead(401, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({
-          kind: "Status",
-          apiVersion: "v1",
-          status: "Failure",
-          reason: "Unauthorized",
-          code: 401,
-        }),
-      );
+      res.end(JSON.stringify(status(401, "Unauthorized")));
       return;
     }
     const m = /^\/api\/v1\/(pods|nodes)$/.exec(url.pathname);
     if (req.method !== "GET" || !m) {
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({
-          kind: "Status",
-          apiVersion: "v1",
-          status: "Failure",
-          reason: "NotFound",
-          code: 404,
-        }),
-      );
+      res.end(JSON.stringify(status(404, "NotFound")));
       return;
     }
     refresh();
-    if (m[1] === "pods" && url.searchParams.get("watch") === "1") {
-      res.writeHead(200, { "content-type": "application/json" });
-      const send = (type: string, object: object): void => {
+    const resource = m[1] as Resource;
+    const kind = resource === "pods" ? "Pod" : "Node";
+    const fieldSel = url.searchParams.get("fieldSelector");
+    const labelSel = url.searchParams.get("labelSelector");
+    const selected = (o: ObjectLike | undefined): boolean =>
+      o !== undefined && fieldMatches(fieldSel, o) && labelsMatch(labelSel, o);
+    if (url.searchParams.get("watch") === "1" || url.searchParams.get("watch") === "true") {
+      res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+      const write = (type: string, object: object): void => {
         res.write(JSON.stringify({ type, object }) + "\n");
       };
-      const from = url.searchParams.get("resourceVersion");
+      const send = (e: WatchEvent): void => {
+        if (e.resource !== resource) {
+          return;
+        }
+        const was = e.type === "ADDED" ? false : selected(e.old ?? e.obj);
+        const is = e.type === "DELETED" ? false : selected(e.obj);
+        if (was && is) {
+          write("MODIFIED", e.obj);
+        } else if (!was && is) {
+          write("ADDED", e.obj);
+        } else if (was && !is) {
+          write("DELETED", e.obj);
+        }
+      };
+      const from = Number(url.searchParams.get("resourceVersion") ?? "0");
       const expire = path.join(dir, "expire-next-watch");
-      if ((from && from !== "0" && from !== String(version)) || fs.existsSync(expire)) {
+      const oldest = events.length > 0 ? events[0].rv - 1 : version;
+      if (fs.existsSync(expire) || (from > 0 && from < oldest)) {
         fs.rmSync(expire, { force: true });
-        send("ERROR", { kind: "Status", apiVersion: "v1", status: "Failure", reason: "Expired", code: 410 });
+        write("ERROR", status(410, "Expired", `too old resource version: ${from} (${version})`));
         res.end();
         return;
       }
+      if (from > 0) {
+        events.filter((e) => e.rv > from).forEach(send);
+      } else {
+        // resourceVersion unset or 0: start with synthetic ADDED events for the current state, as the API does.
+        [...state[resource].values()].filter(selected).forEach((o) => write("ADDED", o));
+      }
       watchers.add(send);
+      const bookmarks =
+        url.searchParams.get("allowWatchBookmarks") === "true"
+          ? setInterval(
+              () =>
+                write("BOOKMARK", { kind, apiVersion: "v1", metadata: { resourceVersion: String(version) } }),
+              1000,
+            )
+          : undefined;
       const timeout = Number(url.searchParams.get("timeoutSeconds") ?? "1800");
       const timer = setTimeout(() => res.end(), timeout * 1000);
       res.on("close", () => {
         clearTimeout(timer);
+        clearInterval(bookmarks);
         watchers.delete(send);
       });
       return;
     }
-    const body = JSON.parse(fs.readFileSync(path.join(dir, `${m[1]}.json`), "utf8")) as { metadata: object };
-    body.metadata = { ...body.metadata, resourceVersion: String(version) };
+    const body = JSON.parse(raw[resource] || '{"items":[]}') as {
+      kind?: string;
+      metadata: object;
+      items: ObjectLike[];
+    };
+    let items = [...state[resource].values()].filter(selected);
+    const limit = Number(url.searchParams.get("limit") ?? "0");
+    const offset = Number(Buffer.from(url.searchParams.get("continue") ?? "", "base64").toString() || "0");
+    let cont: string | undefined;
+    if (limit > 0) {
+      if (offset + limit < items.length) {
+        cont = Buffer.from(String(offset + limit)).toString("base64");
+      }
+      items = items.slice(offset, offset + limit);
+    }
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify(body));
+    res.end(
+      JSON.stringify({
+        kind: body.kind ?? `${kind}List`,
+        apiVersion: "v1",
+        metadata: { resourceVersion: String(version), ...(cont ? { continue: cont } : {}) },
+        items,
+      }),
+    );
   });
   server.listen(port, "0.0.0.0", () => process.stdout.write("ready\n"));
 }

@@ -1,10 +1,17 @@
-// The simulated EKS cluster: addresses, pods, services. Plain data, shared by
-// the harness (cluster.ts), the traffic matrix (matrix.ts) and benchmarks.
+// The simulated EKS cluster as plain data: VPC, nodes and their ENIs, pods (regular, branch-ENI, Fargate), hosts,
+// services. Shared by the harness (cluster.ts), the fake API objects (apiObjects.ts), the fake EC2 view
+// (fleet.ts), the traffic matrix (matrix.ts) and benchmarks. Two layouts of the Amazon VPC CNI:
+//   vpc-cni            pods take addresses in the node subnet (10.77.0.0/16), shared with a VPC host; pods on the
+//                      primary ENI (eth0) and on a secondary ENI (eth1), as the CNI spreads them;
+//   custom-networking  pods in a secondary VPC CIDR (100.64.0.0/16) on the secondary ENI (eth1) only;
+// and two enforcing modes of security groups for pods (branch ENIs): strict and standard.
 import * as crypto from "crypto";
 
 export const VPC_CIDR = "10.77.0.0/16";
+export const SECONDARY_VPC_CIDR = "100.64.0.0/16";
 export const VPC_ROUTER = "10.77.0.1";
-export const PODNET = VPC_CIDR; // pods take addresses from the nodes' subnets, as with the VPC CNI
+/** The Amazon DNS server: the primary VPC CIDR's base + 2. */
+export const AMAZON_DNS_IP = "10.77.0.2";
 export const SVCNET = "10.100.0.0/16";
 export const SENSOR_IP = "10.77.9.9";
 export const SENSOR_PORT = 2003;
@@ -13,7 +20,15 @@ export const API_PORT = 8080;
 export const API_TOKEN = "sim-serviceaccount-token";
 export const VPC_HOST_IP = "10.77.5.5"; // a VPC host that is not a node (a database, an endpoint)
 export const INET_IP = "198.51.100.10"; // an internet host behind the VPC's router
+/** A second internet host: the nodes SNAT to it with a source port inside the NodePort range. */
+export const INET_NODEPORT_SNAT_IP = "203.0.113.10";
+export const INET2_ROUTER_IP = "203.0.113.1";
+/** The SNAT source ports used towards INET_NODEPORT_SNAT_IP (inside the NodePort range). */
+export const NODEPORT_SNAT_PORTS = "31000-31099";
 export const INET_ROUTER_IP = "198.51.100.1";
+/** Subnet used only by Fargate pods: FARGATE_CIDRS of the sidecars, MIRROR_EXCLUDED_CIDRS of the filter. */
+export const FARGATE_CIDR = "10.77.64.0/20";
+export const CLUSTER_NAME = "sim";
 
 /** Ports of the echo servers every worker runs. */
 export const POD_TCP = 8080;
@@ -23,49 +38,75 @@ export const HOST_TCP = 7000;
 export const HOST_UDP = 7001;
 export const NODEPORT_TCP = 30080;
 export const NODEPORT_UDP = 30090;
+/** A NodePort whose backend runs on node U: reached through another node, it is forwarded a second time. */
+export const NODEPORT_FAR_TCP = 30081;
+/** The DNS server's port. */
+export const DNS_PORT = 53;
+
+/** Where pods take addresses. */
+export type PodNetworking = "vpc-cni" | "custom-networking";
+/** `POD_SECURITY_GROUP_ENFORCING_MODE` of the VPC CNI. */
+export type SgppMode = "strict" | "standard";
+
+/** The cluster's layout. */
+export interface Layout {
+  /** Pod addressing. */
+  podNetworking: PodNetworking;
+  /** Security groups for pods enforcing mode. */
+  sgpp: SgppMode;
+}
+
+export const DEFAULT_LAYOUT: Layout = { podNetworking: "vpc-cni", sgpp: "standard" };
+
+/** An ENI of a node, as a device in the node's namespace. */
+export interface EniSpec {
+  /** Device name: eth0 (primary), eth1 (secondary). */
+  dev: string;
+  /** Its primary private address. */
+  ip: string;
+  /** Its subnet's gateway (the VPC router answers for every address). */
+  gateway: string;
+  /** `eni-...` */
+  id: string;
+  /** Attachment device index (0 primary). */
+  deviceIndex: number;
+}
 
 export interface PodSpec {
   key: string;
   name: string;
   ip: string;
+  /** Device of the ENI that holds the address (regular pods). */
+  eni?: string;
+  /** Branch-ENI pod (security groups for pods): its VLAN id on the node's trunk ENI. */
+  vlanId?: number;
 }
 
 export interface NodeSpec {
   key: string;
   /** Kubernetes node name (EKS style). */
   name: string;
+  /** Primary address (InternalIP). */
   ip: string;
   /** Runs the agent (false: labelled extrahop/norpcapd, no agent pod). */
   agent: boolean;
+  /** EC2 instance type (label `node.kubernetes.io/instance-type`). */
+  instanceType: string;
+  /** `i-...` */
+  instanceId: string;
+  /** Its ENIs of type `interface`. */
+  enis: EniSpec[];
+  /** The trunk ENI of security groups for pods, when it has branch pods. */
+  trunkEniId?: string;
   pods: PodSpec[];
 }
 
-export const NODES: NodeSpec[] = [
-  {
-    key: "A",
-    name: "ip-10-77-0-10.ec2.internal",
-    ip: "10.77.0.10",
-    agent: true,
-    pods: [
-      { key: "A1", name: "web-7d9c-a1", ip: "10.77.1.11" },
-      { key: "A2", name: "api-5f6b-a2", ip: "10.77.1.12" },
-    ],
-  },
-  {
-    key: "B",
-    name: "ip-10-77-0-20.ec2.internal",
-    ip: "10.77.0.20",
-    agent: true,
-    pods: [{ key: "B1", name: "api-5f6b-b1", ip: "10.77.1.21" }],
-  },
-  {
-    key: "C",
-    name: "ip-10-77-0-30.ec2.internal",
-    ip: "10.77.0.30",
-    agent: false,
-    pods: [{ key: "C1", name: "batch-c1", ip: "10.77.1.31" }],
-  },
-];
+/** A Fargate pod: its own micro-VM, here its own namespace on the VPC fabric. */
+export interface FargatePodSpec {
+  key: string;
+  name: string;
+  ip: string;
+}
 
 export interface ServiceSpec {
   ip: string;
@@ -73,150 +114,179 @@ export interface ServiceSpec {
   backend: string; // pod key
 }
 
-/** ClusterIP services (tcp and udp on the same port) with a single backend each. */
-export const SERVICES: Record<string, ServiceSpec> = {
-  local: { ip: "10.100.0.10", port: 80, backend: "A2" }, // local to node A
-  remote: { ip: "10.100.0.20", port: 80, backend: "B1" }, // remote from node A
-};
-/** NodePort service on every node, backend pod B1. */
-export const NODEPORT_BACKEND = "B1";
-
-export function allPods(): (PodSpec & { node: NodeSpec })[] {
-  return NODES.flatMap((n) => n.pods.map((p) => ({ ...p, node: n })));
+/** Everything the simulation builds for one layout. */
+export interface SimTopology {
+  layout: Layout;
+  /** VPC CIDRs, primary first. */
+  vpcCidrs: string[];
+  /** Pod CIDRs (PODNET). */
+  podCidrs: string[];
+  nodes: NodeSpec[];
+  fargatePods: FargatePodSpec[];
+  /** ClusterIP services (tcp and udp on the same port) with a single backend each. */
+  services: Record<"local" | "remote", ServiceSpec>;
+  /** Backend of the NodePort services NODEPORT_TCP/NODEPORT_UDP (every node). */
+  nodePortBackend: string;
+  /** Backend of NODEPORT_FAR_TCP. */
+  farNodePortBackend: string;
+  /** The sidecars' FARGATE_CIDRS and the filter's excluded destinations. */
+  fargateCidrs: string[];
 }
 
-export function pod(key: string): PodSpec & { node: NodeSpec } {
-  const p = allPods().find((x) => x.key === key);
+/** Host-side veth name as the VPC CNI makes it: prefix + 11 hex chars of sha1("namespace.name"). */
+export function hostVethName(podName: string, namespace = "default", prefix = "eni"): string {
+  return prefix + crypto.createHash("sha1").update(`${namespace}.${podName}`).digest("hex").slice(0, 11);
+}
+
+/** VLAN sub-interface of a branch ENI, named as the VPC CNI names it (driver.go, buildVlanLinkName). */
+export function vlanLinkName(vlanId: number): string {
+  return `vlan.eth.${vlanId}`;
+}
+
+/** Route table of a branch ENI's VLAN (driver.go: vlanID + 100). */
+export function vlanTable(vlanId: number): number {
+  return vlanId + 100;
+}
+
+/** Builds the topology of a layout. */
+export function simTopology(layout: Layout = DEFAULT_LAYOUT): SimTopology {
+  const custom = layout.podNetworking === "custom-networking";
+  const podNet = custom ? "100.64" : "10.77";
+  const node = (
+    key: string,
+    octet: number,
+    agent: boolean,
+    instanceType: string,
+    pods: { key: string; name: string; last: number; eni?: string; vlanId?: number }[],
+    trunk = false,
+  ): NodeSpec => {
+    const ip = `10.77.0.${octet}`;
+    const lower = key.toLowerCase();
+    return {
+      key,
+      name: `ip-10-77-0-${octet}.ec2.internal`,
+      ip,
+      agent,
+      instanceType,
+      instanceId: `i-0${lower}1234567890abcd`,
+      enis: [
+        { dev: "eth0", ip, gateway: VPC_ROUTER, id: `eni-0${lower}000000000000a0`, deviceIndex: 0 },
+        {
+          dev: "eth1",
+          ip: custom ? `100.64.0.${octet + 1}` : `10.77.0.${octet + 1}`,
+          gateway: custom ? "100.64.0.1" : VPC_ROUTER,
+          id: `eni-0${lower}000000000000a1`,
+          deviceIndex: 1,
+        },
+      ],
+      ...(trunk ? { trunkEniId: `eni-0${lower}000000000000t2` } : {}),
+      pods: pods.map((p) =>
+        p.vlanId !== undefined
+          ? { key: p.key, name: p.name, ip: `${podNet}.2.${p.last}`, vlanId: p.vlanId }
+          : {
+              key: p.key,
+              name: p.name,
+              ip: `${podNet}.1.${p.last}`,
+              // Custom networking: pods live on the secondary ENI only; otherwise as the CNI spread them.
+              eni: custom ? "eth1" : (p.eni ?? "eth0"),
+            },
+      ),
+    };
+  };
+  return {
+    layout,
+    vpcCidrs: custom ? [VPC_CIDR, SECONDARY_VPC_CIDR] : [VPC_CIDR],
+    podCidrs: custom ? [SECONDARY_VPC_CIDR] : [VPC_CIDR],
+    nodes: [
+      node(
+        "A",
+        10,
+        true,
+        "m5.large",
+        [
+          { key: "A1", name: "web-7d9c-a1", last: 11 },
+          { key: "A2", name: "api-5f6b-a2", last: 12, eni: "eth1" },
+          { key: "Ab", name: "payments-6c8f-ab", last: 11, vlanId: 1 },
+        ],
+        true,
+      ),
+      node(
+        "B",
+        20,
+        true,
+        "m5.large",
+        [
+          { key: "B1", name: "api-5f6b-b1", last: 21 },
+          { key: "Bb", name: "payments-6c8f-bb", last: 21, vlanId: 2 },
+        ],
+        true,
+      ),
+      node("C", 30, false, "m5.large", [{ key: "C1", name: "batch-c1", last: 31 }]),
+      // t2: an instance type VPC Traffic Mirroring refuses (components/contract/mirrorableInstanceTypes.ts).
+      node("U", 40, true, "t2.large", [{ key: "U1", name: "legacy-u1", last: 41 }]),
+    ],
+    fargatePods: [
+      { key: "F1", name: "report-fargate-f1", ip: "10.77.64.10" },
+      { key: "F2", name: "report-fargate-f2", ip: "10.77.64.11" },
+    ],
+    services: {
+      local: { ip: "10.100.0.10", port: 80, backend: "A2" }, // local to node A
+      remote: { ip: "10.100.0.20", port: 80, backend: "B1" }, // remote from node A
+    },
+    nodePortBackend: "B1",
+    farNodePortBackend: "U1",
+    fargateCidrs: [FARGATE_CIDR],
+  };
+}
+
+/** Every pod that lives on a node, with its node. */
+export function podsOf(t: SimTopology): (PodSpec & { node: NodeSpec })[] {
+  return t.nodes.flatMap((n) => n.pods.map((p) => ({ ...p, node: n })));
+}
+
+/** A node pod by key. */
+export function podIn(t: SimTopology, key: string): PodSpec & { node: NodeSpec } {
+  const p = podsOf(t).find((x) => x.key === key);
   if (!p) {
     throw new Error(`no pod ${key}`);
   }
   return p;
 }
 
-export function node(key: string): NodeSpec {
-  const n = NODES.find((x) => x.key === key);
+/** A node by key. */
+export function nodeIn(t: SimTopology, key: string): NodeSpec {
+  const n = t.nodes.find((x) => x.key === key);
   if (!n) {
     throw new Error(`no node ${key}`);
   }
   return n;
 }
 
-/** Host-side veth name as the VPC CNI makes it: "eni" + 11 hex chars of a hash of namespace.name. */
-export function hostVethName(podName: string, namespace = "default"): string {
-  return "eni" + crypto.createHash("sha1").update(`${namespace}.${podName}`).digest("hex").slice(0, 11);
-}
-
-const readyCondition = [
-  { type: "Initialized", status: "True" },
-  { type: "Ready", status: "True" },
-  { type: "ContainersReady", status: "True" },
-  { type: "PodScheduled", status: "True" },
-];
-
-function podObject(
-  name: string,
-  namespace: string,
-  nodeName: string,
-  ip: string | undefined,
-  opts: { hostNetwork?: boolean; phase?: string; labels?: Record<string, string>; hostIP?: string } = {},
-): object {
-  const phase = opts.phase ?? "Running";
-  return {
-    metadata: {
-      name,
-      namespace,
-      uid: crypto
-        .createHash("md5")
-        .update(namespace + name)
-        .digest("hex")
-        .replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-"),
-      resourceVersion: "4711",
-      labels: opts.labels ?? { app: name.split("-")[0] },
-      creationTimestamp: "2026-11-26T10:00:00Z",
-    },
-    spec: {
-      nodeName,
-      hostNetwork: opts.hostNetwork ?? undefined,
-      containers: [{ name: "main", image: "public.ecr.aws/docker/library/busybox:1.36" }],
-      restartPolicy: phase === "Succeeded" ? "Never" : "Always",
-    },
-    status: {
-      phase,
-      hostIP: opts.hostIP,
-      hostIPs: opts.hostIP ? [{ ip: opts.hostIP }] : undefined,
-      podIP: ip,
-      podIPs: ip ? [{ ip }] : undefined,
-      conditions: phase === "Running" ? readyCondition : [{ type: "PodScheduled", status: "True" }],
-      startTime: "2026-11-26T10:00:01Z",
-    },
-  };
-}
-
-/** What GET /api/v1/nodes answers in the simulation (shape of a real EKS NodeList). */
-export function nodesJson(): object {
-  return {
-    kind: "NodeList",
-    apiVersion: "v1",
-    metadata: { resourceVersion: "4711" },
-    items: NODES.map((n) => ({
-      metadata: {
-        name: n.name,
-        labels: {
-          "kubernetes.io/hostname": n.name,
-          "kubernetes.io/os": "linux",
-          "eks.amazonaws.com/nodegroup": "ng-1",
-          "topology.kubernetes.io/zone": "us-east-1a",
-          ...(n.agent ? {} : { "extrahop/norpcapd": "true" }),
-        },
-      },
-      spec: { providerID: `aws:///us-east-1a/i-0${n.key.toLowerCase()}1234567890abcd` },
-      status: {
-        addresses: [
-          { type: "InternalIP", address: n.ip },
-          { type: "InternalDNS", address: n.name },
-          { type: "Hostname", address: n.name },
-        ],
-        conditions: [{ type: "Ready", status: "True" }],
-      },
-    })),
-  };
-}
-
-/** What GET /api/v1/pods answers: workload pods, agent pods (hostNetwork) on agent nodes, and the
- * awkward cases: a Succeeded job pod whose old IP now belongs to the VPC host, a Pending pod without IP,
- * a hostNetwork pod on the excluded node. */
-export function podsJson(extra: { node: string; pod: PodSpec }[] = []): object {
-  const items: object[] = [];
-  for (const x of extra) {
-    items.push(podObject(x.pod.name, "default", node(x.node).name, x.pod.ip, { hostIP: node(x.node).ip }));
+/** A Fargate pod by key. */
+export function fargateIn(t: SimTopology, key: string): FargatePodSpec {
+  const f = t.fargatePods.find((x) => x.key === key);
+  if (!f) {
+    throw new Error(`no Fargate pod ${key}`);
   }
-  for (const n of NODES) {
-    for (const p of n.pods) {
-      items.push(podObject(p.name, "default", n.name, p.ip, { hostIP: n.ip }));
-    }
-    if (n.agent) {
-      items.push(
-        podObject(`extrahop-rpcapd-${n.key.toLowerCase()}x7k`, "extrahop", n.name, n.ip, {
-          hostNetwork: true,
-          labels: { component: "extrahop-rpcapd", "controller-revision-hash": "6d5f9c" },
-          hostIP: n.ip,
-        }),
-      );
-    }
-    items.push(
-      podObject(`kube-proxy-${n.key.toLowerCase()}q2w`, "kube-system", n.name, n.ip, {
-        hostNetwork: true,
-        labels: { "k8s-app": "kube-proxy" },
-        hostIP: n.ip,
-      }),
-    );
-  }
-  items.push(
-    podObject("report-28811234-zx9", "default", node("B").name, VPC_HOST_IP, {
-      phase: "Succeeded",
-      hostIP: node("B").ip,
-    }),
-  );
-  items.push(podObject("pending-0", "default", node("A").name, undefined, { phase: "Pending" }));
-  return { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "4711" }, items };
+  return f;
+}
+
+// ---- the default layout, as module-level values (what benchmarks and older callers use) -----------------------
+
+const DEFAULT = simTopology();
+export const PODNET = DEFAULT.podCidrs.join(",");
+export const NODES: NodeSpec[] = DEFAULT.nodes;
+export const SERVICES = DEFAULT.services;
+export const NODEPORT_BACKEND = DEFAULT.nodePortBackend;
+
+export function allPods(): (PodSpec & { node: NodeSpec })[] {
+  return podsOf(DEFAULT);
+}
+
+export function pod(key: string): PodSpec & { node: NodeSpec } {
+  return podIn(DEFAULT, key);
+}
+
+export function node(key: string): NodeSpec {
+  return nodeIn(DEFAULT, key);
 }
