@@ -3,12 +3,13 @@
 // agent nodes, VPC_MIRRORING=false (mirroring is AWS-only). First the simulated datapath itself is checked (outer
 // packets locally generated on the sender, inner ones arriving on the tunnel device, bridged traffic crossing the IP
 // hooks, the CNI's Node annotations served by the fake API); then one flow of every class, each marked packet
-// exactly once at the sensor. The full matrix, before/after: harness/sim/overlay/bench.ts.
+// exactly once at the sensor. The full matrix, before/after: harness/sim/overlay/bench.ts. EHSIM_VERBOSE=1 prints
+// every flow's copies; EHSIM_AGENT_PROGRAM=<agent.js> runs a prebuilt agent program instead of this checkout's.
 // Needs root and the tools of the VPC simulation, plus `bridge` and python3: fails, never skips, without them.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import { Capture, deleteNamespaces, listNetns, NS_PREFIX_ROOT } from "../../harness/sim/cluster";
-import { checkoutAgent } from "../../harness/sim/overlay/agents";
+import { checkoutAgent, prebuiltAgent } from "../../harness/sim/overlay/agents";
 import { OverlayCluster } from "../../harness/sim/overlay/cluster";
 import {
   compactFlows,
@@ -161,12 +162,14 @@ describe("agent on overlay datapaths: simulated self-managed clusters, VPC_MIRRO
       });
 
       describe("the agent of this checkout: every class once", function () {
-        const agent = checkoutAgent();
+        // EHSIM_AGENT_PROGRAM=<agent.js>: a prebuilt bundle (a candidate change) instead of this checkout's program.
+        const program = process.env.EHSIM_AGENT_PROGRAM;
+        const agent = program ? prebuiltAgent("prebuilt", program) : checkoutAgent();
         let results: OverlayFlowResult[] = [];
         let cap: Capture;
 
         before(async function () {
-          await cluster!.startAgents(agent.runner);
+          await cluster!.startAgents(agent.runner, agent.env);
           results = await runFlows(cluster!, compactFlows(cluster!.topology));
           cap = cluster!.collect();
           if (process.env.EHSIM_VERBOSE) {
