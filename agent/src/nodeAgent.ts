@@ -153,6 +153,7 @@ export async function runNodeAgent(
       captureMark: s.captureMark,
       uplinkPatterns,
       overlayUdpPorts: profile.overlayUdpPorts,
+      overlayIpip: profile.overlayIpip,
       vpcMirroring: s.vpcMirroring,
       nodePortRange: s.nodePortRange,
       mirrorExcludedCidrs: s.mirrorExcludedCidrs,

@@ -46,6 +46,7 @@ function spec(vpcMirroring: boolean, extra: Partial<RulesetSpec> = {}): RulesetS
     captureMark: MARK,
     uplinkPatterns: ["eth*", "ens*", "vlan.eth.*"],
     overlayUdpPorts: [4789],
+    overlayIpip: true,
     vpcMirroring,
     nodePortRange: { min: 30000, max: 32767 },
     mirrorExcludedCidrs: ["10.50.200.0/24"],
@@ -139,6 +140,49 @@ async function expectDelta(send: () => Promise<void>, expect: Counts): Promise<v
   }
   assert.deepStrictEqual(delta(), expect);
 }
+
+describe("node agent nft table, rendered", function () {
+  const select = (text: string): string[] => {
+    const body = /chain select \{\n([\s\S]*?)\n\t\}/.exec(text)?.[1] ?? "";
+    return body.split("\n").map((l) => l.trim());
+  };
+
+  it("replaces any previous version of its table in the same transaction, and carries its owner", function () {
+    const t = renderRuleset(spec(false));
+    assert.ok(
+      t.startsWith(
+        `table ip ${TABLE}\ndelete table ip ${TABLE}\ntable ip ${TABLE} {\n\tcomment "owner test"`,
+      ),
+    );
+  });
+
+  it("decides in the documented order: never-ends, overlay, sidecar, uplink arrivals, then local", function () {
+    assert.deepStrictEqual(select(renderRuleset(spec(false))), [
+      "ip saddr @never_src return",
+      "ip daddr @never_dst return",
+      'ip protocol 4 ip saddr @nodes4 ip daddr @nodes4 counter name "skipped_overlay" return',
+      'udp dport { 4789 } ip saddr @nodes4 ip daddr @nodes4 counter name "skipped_overlay" return',
+      'ip daddr @sidecar4 counter name "skipped_sidecar" return',
+      "iifname @uplink_patterns goto from_uplink",
+      "iifname @uplink_devices goto from_uplink",
+      'counter name "selected_local" goto clone',
+    ]);
+  });
+
+  it("renders no overlay rule for a datapath without encapsulation (every rule costs every selected packet)", function () {
+    const t = renderRuleset(spec(false, { overlayUdpPorts: [], overlayIpip: false }));
+    assert.doesNotMatch(t, /skipped_overlay" return/);
+  });
+
+  it("VPC_MIRRORING=true adds the deferral to the wire headers and the wire chain after SNAT; false has none of it", function () {
+    const on = renderRuleset(spec(true));
+    assert.match(on, /oifname @mirrored_uplinks goto defer_to_wire/);
+    assert.match(on, /type filter hook postrouting priority srcnat \+ 1;/);
+    assert.match(on, /meta l4proto \{ 6, 17 \} th sport 30000-32767 goto mirror_gap/);
+    const off = renderRuleset(spec(false));
+    assert.doesNotMatch(off, /mirrored_uplinks|srcnat|mirror_gap|amazon_dns/);
+  });
+});
 
 describe("node agent nft table on a real kernel, rule by rule", function () {
   this.timeout(60_000);

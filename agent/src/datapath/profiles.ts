@@ -26,6 +26,8 @@ export interface DatapathProfile {
   podSidePatterns: string[];
   /** Destination UDP ports of the overlay's outer packets between nodes. */
   overlayUdpPorts: number[];
+  /** The overlay may encapsulate in IP-in-IP between nodes. */
+  overlayIpip: boolean;
   /** The node's `spec.podCIDRs` belong to the node (cni0's .1, flannel.1's .0, pods). */
   hostLocalPodCidrs: boolean;
   /** What an operator must know about running the agent on this datapath. */
@@ -41,6 +43,7 @@ const PROFILES: Record<Datapath, DatapathProfile> = {
     uplinkPatterns: [...ENI_PATTERNS, "vlan.eth.*"],
     podSidePatterns: ["eni*", "vlan*"],
     overlayUdpPorts: [],
+    overlayIpip: false,
     hostLocalPodCidrs: false,
     caveats: [],
   },
@@ -49,6 +52,7 @@ const PROFILES: Record<Datapath, DatapathProfile> = {
     uplinkPatterns: [...ENI_PATTERNS, "tunl0", "vxlan.calico", "wireguard.cali"],
     podSidePatterns: ["cali*"],
     overlayUdpPorts: [4789],
+    overlayIpip: true,
     hostLocalPodCidrs: false,
     caveats: [
       "Calico's eBPF dataplane bypasses netfilter: the agent needs the iptables or nftables dataplane",
@@ -59,6 +63,7 @@ const PROFILES: Record<Datapath, DatapathProfile> = {
     uplinkPatterns: [...ENI_PATTERNS, "flannel.*", "flannel-wg"],
     podSidePatterns: ["veth*", "cni0"],
     overlayUdpPorts: [8472],
+    overlayIpip: false,
     hostLocalPodCidrs: true,
     caveats: [],
   },
@@ -67,6 +72,7 @@ const PROFILES: Record<Datapath, DatapathProfile> = {
     uplinkPatterns: [...ENI_PATTERNS, "cilium_vxlan", "cilium_geneve", "cilium_wg0"],
     podSidePatterns: ["lxc*", "cilium_host", "cilium_net"],
     overlayUdpPorts: [8472, 6081],
+    overlayIpip: false,
     hostLocalPodCidrs: false,
     caveats: [
       "Cilium's BPF host routing and kube-proxy replacement forward packets without netfilter: set " +

@@ -75,8 +75,10 @@ export interface RulesetSpec {
   captureMark: number;
   /** Uplink name patterns (`prefix*` or names), fixed for the table's life. */
   uplinkPatterns: readonly string[];
-  /** Overlay outer-packet UDP destination ports. */
+  /** Overlay outer-packet UDP destination ports (VXLAN, Geneve). */
   overlayUdpPorts: readonly number[];
+  /** The datapath encapsulates in IP-in-IP between nodes (Calico). */
+  overlayIpip: boolean;
   /** VPC_MIRRORING. */
   vpcMirroring: boolean;
   /** The mirror filter's NodePort range. */
@@ -111,19 +113,20 @@ export function renderRuleset(spec: RulesetSpec): string {
     `delete table ip ${TABLE}`,
     `table ip ${TABLE} {`,
     `\tcomment "owner ${spec.owner}"`,
-    `\tset sensors {\n\t\ttype ipv4_addr\n\t\tflags interval${elements(spec.sensors)}\n\t}`,
-    `\tset svcnet {\n\t\ttype ipv4_addr\n\t\tflags interval${elements(spec.serviceCidrs)}\n\t}`,
+    // One lookup per end: a source that is a sensor or loopback, a destination that is a sensor or a service IP.
+    // auto-merge: these are loaded once, and a sensor inside a service range must not fail the load.
+    `\tset never_src {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge${elements([...spec.sensors, "127.0.0.0/8"])}\n\t}`,
+    `\tset never_dst {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge${elements([...spec.sensors, ...spec.serviceCidrs])}\n\t}`,
     // Membership's sets, declared as membership declares them (agent/src/membership/sets.ts).
     ...SET_NAMES.map(renderSetDeclaration),
     `\tset uplink_patterns {\n\t\ttype ifname\n\t\tflags interval${elements(spec.uplinkPatterns.map((p) => JSON.stringify(p)))}\n\t}`,
     `\tset ${SETS.uplinkDevices} {\n\t\ttype ifname\n\t}`,
-    `\tset overlay_udp_ports {\n\t\ttype inet_service${elements(spec.overlayUdpPorts)}\n\t}`,
     `\tset ${SETS.egressHooked} {\n\t\ttype iface_index\n\t\tcomment "devices whose egress chain clones marked packets"\n\t}`,
   ];
   if (m) {
     lines.push(
       `\tset ${SETS.mirroredUplinks} {\n\t\ttype ifname\n\t\tcomment "this node's ENI devices whose egress AWS mirrors"\n\t}`,
-      `\tset mirror_excluded {\n\t\ttype ipv4_addr\n\t\tflags interval${elements(spec.mirrorExcludedCidrs)}\n\t}`,
+      `\tset mirror_excluded {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge${elements(spec.mirrorExcludedCidrs)}\n\t}`,
       `\tset amazon_dns {\n\t\ttype ipv4_addr${elements(spec.amazonDnsIps)}\n\t}`,
     );
   }
@@ -144,12 +147,19 @@ export function renderRuleset(spec: RulesetSpec): string {
     "\t\tjump select",
     "\t}",
     "\tchain select {",
-    "\t\tip saddr @sensors return",
-    "\t\tip daddr @sensors return",
-    "\t\tip saddr 127.0.0.0/8 return",
-    "\t\tip daddr @svcnet return",
-    `\t\tip protocol 4 ip saddr @${SETS.nodes4} ip daddr @${SETS.nodes4} counter name "${COUNTERS.skippedOverlay}" return`,
-    `\t\tudp dport @overlay_udp_ports ip saddr @${SETS.nodes4} ip daddr @${SETS.nodes4} counter name "${COUNTERS.skippedOverlay}" return`,
+    "\t\tip saddr @never_src return",
+    "\t\tip daddr @never_dst return",
+    // Only where the datapath encapsulates between nodes: every rule costs every selected packet.
+    ...(spec.overlayIpip
+      ? [
+          `\t\tip protocol 4 ip saddr @${SETS.nodes4} ip daddr @${SETS.nodes4} counter name "${COUNTERS.skippedOverlay}" return`,
+        ]
+      : []),
+    ...(spec.overlayUdpPorts.length > 0
+      ? [
+          `\t\tudp dport { ${spec.overlayUdpPorts.join(", ")} } ip saddr @${SETS.nodes4} ip daddr @${SETS.nodes4} counter name "${COUNTERS.skippedOverlay}" return`,
+        ]
+      : []),
     `\t\tip daddr @${SETS.sidecar4} counter name "${COUNTERS.skippedSidecar}" return`,
     "\t\tiifname @uplink_patterns goto from_uplink",
     `\t\tiifname @${SETS.uplinkDevices} goto from_uplink`,
