@@ -82,7 +82,7 @@ export interface PodPacketForwardingArgs {
    * When set, VPC Traffic Mirroring copies what leaves every eligible node ENI to this target, and the agent reports
    * the rest (`VPC_MIRRORING=true`). EKS only. [`VPC_MIRRORING`]
    */
-  mirrorTarget?: pulumi.Input<MirrorTargetArgs>;
+  mirrorTarget?: MirrorTargetArgs;
   /** Session number of the mirror sessions, 1-32766 (the lowest matching session on an ENI wins). Default 10. */
   mirrorSessionNumber?: pulumi.Input<number>;
   /** Bytes of each packet to mirror, 1-8500. Default: whole packets. */
@@ -101,8 +101,9 @@ export interface PodPacketForwardingArgs {
    */
   fargateCidrs?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * @deprecated Ignored: mirroring copies each packet where it leaves a mirrored ENI, so no range needs declaring to
-   * avoid double copies. A value only adds a warning; remove it.
+   * Ignored (kept so that stacks of the first release still deploy): mirroring copies each packet where it leaves a
+   * mirrored ENI, so no range needs declaring to avoid double copies. A value only adds a warning; remove it.
+   * @deprecated
    */
   mirroredOnlyCidrs?: pulumi.Input<pulumi.Input<string>[]>;
   /**

@@ -313,7 +313,9 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
           : {}),
       }),
     );
-    resolved.apply((r) => r.filter?.warnings.forEach((w) => pulumi.log.warn(w, this)));
+    resolved.apply((r) =>
+      [...(r.filter?.warnings ?? []), ...(r.network.warnings ?? [])].forEach((w) => pulumi.log.warn(w, this)),
+    );
     const createNamespace = typeof args.createNamespace === "boolean" ? args.createNamespace : true;
     if (!createNamespace) {
       pulumi.log.warn(

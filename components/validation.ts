@@ -274,7 +274,16 @@ export function checkArgs(
   const result = argsSchema.safeParse(raw);
   const given = raw && typeof raw === "object" ? (raw as Partial<ResolvedArgs>) : {};
   if (!result.success) {
-    const problems = result.error.issues.map((issue): ArgProblem => {
+    // An object with a typo gets the unknown-key message only, not also what its other rules make of the rest.
+    const withUnknownKeys = new Set(
+      result.error.issues
+        .filter((i) => i.code === z.ZodIssueCode.unrecognized_keys)
+        .map((i) => formatPath(i.path)),
+    );
+    const issues = result.error.issues.filter(
+      (i) => i.code !== z.ZodIssueCode.custom || !withUnknownKeys.has(formatPath(i.path)),
+    );
+    const problems = issues.map((issue): ArgProblem => {
       if (issue.code === z.ZodIssueCode.unrecognized_keys) {
         return {
           propertyPath: formatPath(issue.path),

@@ -1,5 +1,3 @@
-/* eslint-disable no-restricted-imports -- the offline plan runs on the test harness by design (fake AWS account,
-   Pulumi engine mocks); this module is its only door to it, and no product code imports the plan. */
 /**
  * The plan's engine: the Pulumi mocks answering from a fake AWS account (the built-in sample or one built from the
  * user's AWS CLI output), and the deploy-time reconcile run for real: the `aws.lambda.Invocation` runs the

@@ -3,7 +3,6 @@
  * the ranges and where each came from, the agent's environment, the mirror filter, what the deploy-time reconcile
  * did, the warnings `pulumi up` would print, the manifests written and what is left to do on the sensor.
  */
-import { toRange } from "../../components/contract/cidr";
 import type { PlanInputs } from "./planInputs";
 import type { PlanResult } from "./runPlan";
 
@@ -16,47 +15,6 @@ function table(rows: string[][], indent = "  "): string[] {
         .join("  ")
         .trimEnd()}`,
   );
-}
-
-/** The cluster's VPC CIDR blocks (primary and associated), from the plan's account. */
-function vpcCidrs(inputs: PlanInputs, clusterName: string): { vpcId: string; cidrs: string[] } | undefined {
-  const cluster = inputs.world.clusters.find((c) => c.name === clusterName);
-  const vpcId = cluster?.resourcesVpcConfig?.vpcId;
-  const vpc = inputs.world.vpcs.find((v) => v.VpcId === vpcId);
-  if (!vpc || !vpcId) {
-    return undefined;
-  }
-  const associated = (vpc.CidrBlockAssociationSet ?? [])
-    .filter((a) => a.CidrBlockState?.State === undefined || a.CidrBlockState.State === "associated")
-    .map((a) => a.CidrBlock ?? "");
-  return { vpcId, cidrs: [...new Set([vpc.CidrBlock ?? "", ...associated].filter(Boolean))] };
-}
-
-/**
- * Warnings about the ranges given in the config: a `podCidrs` range outside every CIDR block of the cluster's VPC
- * holds no pod of the Amazon VPC CNI (pods take VPC addresses), so the agent would treat real pods as outsiders.
- */
-export function rangeWarnings(inputs: PlanInputs, result: PlanResult): string[] {
-  const clusterName = inputs.config.clusterName;
-  if (typeof clusterName !== "string") {
-    return [];
-  }
-  const vpc = vpcCidrs(inputs, clusterName);
-  if (!vpc) {
-    return [];
-  }
-  const blocks = vpc.cidrs.map(toRange);
-  return result.outputs.networkSources.pods
-    .filter((s) => s.from === "config podCidrs")
-    .filter((s) => {
-      const r = toRange(s.range);
-      return !blocks.some((b) => b.first <= r.first && r.last <= b.last);
-    })
-    .map(
-      (s) =>
-        `podCidrs: ${s.range} lies outside every CIDR block of the cluster's VPC ${vpc.vpcId} ` +
-        `(${vpc.cidrs.join(", ")}); with the Amazon VPC CNI pods take VPC addresses: check the override`,
-    );
 }
 
 /** Registrations counted by type, in first-seen order. */
@@ -169,7 +127,6 @@ export function planReport(
     }
   }
   const warnings = [
-    ...rangeWarnings(inputs, result),
     // Listed above, with their reasons.
     ...result.warnings.filter((w) => !w.startsWith("not mirrored: ")),
   ];

@@ -3,7 +3,7 @@
  * cannot serve. Where the facts come from (EKS lookups, Kubernetes discovery, config) is decided elsewhere; every
  * range says where it came from.
  */
-import { collapseCidrs, overlappingPairs } from "../contract/cidr";
+import { collapseCidrs, overlappingPairs, toRange } from "../contract/cidr";
 import type { ArgProblem } from "../validation";
 
 /** Where a range was found, e.g. `config podCidrs` or `VPC vpc-0abc associated CIDR blocks (DescribeVpcs)`. */
@@ -30,6 +30,8 @@ export interface ClusterNetwork {
   sources: { pods: RangeSource[]; services: RangeSource[] };
   /** Datapath inferred from the cluster's configuration, when discovery could tell. */
   datapath?: string;
+  /** Things worth a warning at deployment (e.g. an override outside the cluster's VPC). */
+  warnings?: string[];
 }
 
 /** What DescribeCluster (or an `eks.Cluster`) and DescribeVpcs say, in the provider's shapes. */
@@ -159,12 +161,27 @@ export function eksNetwork(facts: EksFacts, overrides: RangeOverrides): NetworkC
         range,
         from: `VPC ${facts.vpcId} associated CIDR block (pods take VPC addresses with the Amazon VPC CNI)`,
       }));
+  // With the VPC CNI pods take VPC addresses: an override outside every VPC block most likely misses pods.
+  const outside = (overrides.podCidrs ?? []).filter(
+    (c) => vpcBlocks.length > 0 && !vpcBlocks.some((b) => cidrContainsCidr(b, c)),
+  );
   return networkFrom({
     clusterName: facts.clusterName,
     vpcId: facts.vpcId,
     vpcCidrs: vpcBlocks,
     sources: { pods, services },
+    warnings: outside.map(
+      (c) =>
+        `podCidrs: ${c} lies outside every CIDR block of VPC ${facts.vpcId} (${vpcBlocks.join(", ")}); ` +
+        "with the Amazon VPC CNI pods take VPC addresses, so PODNET may miss them",
+    ),
   });
+}
+
+function cidrContainsCidr(outer: string, inner: string): boolean {
+  const o = toRange(outer);
+  const i = toRange(inner);
+  return i.first >= o.first && i.last <= o.last;
 }
 
 /** The network of a cluster whose ranges are both given. */

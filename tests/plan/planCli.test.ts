@@ -216,7 +216,7 @@ describe("plan: command line", function () {
     assert.equal(r.code, PLAN_EXIT.ok, r.stderr);
     assert.match(
       r.stdout,
-      /Warnings \(1\):\n {2}- podCidrs: 192\.168\.0\.0\/16 lies outside every CIDR block of the cluster's VPC vpc-0a1b2c3d4e5f60718 \(10\.0\.0\.0\/16, 100\.64\.0\.0\/16\); with the Amazon VPC CNI pods take VPC addresses: check the override\n/,
+      /Warnings \(1\):\n {2}- podCidrs: 192\.168\.0\.0\/16 lies outside every CIDR block of VPC vpc-0a1b2c3d4e5f60718 \(10\.0\.0\.0\/16, 100\.64\.0\.0\/16\); with the Amazon VPC CNI pods take VPC addresses, so PODNET may miss them\n/,
     );
   });
 

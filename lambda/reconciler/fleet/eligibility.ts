@@ -61,7 +61,7 @@ export function classifyFleet(
         instanceId,
         instanceType,
         reason: "unsupported-instance-type",
-        detail: `${instanceId} is a ${instanceType} (matches unsupported pattern ${pattern}); VPC Traffic Mirroring does not accept its ENIs as sources. Use a supported instance type or override unsupportedInstanceTypes if AWS now supports it.`,
+        detail: `${instanceId} is a ${instanceType} (matches unsupported pattern ${pattern}); VPC Traffic Mirroring does not accept its ENIs as sources. Use a supported instance type or override mirrorUnsupportedInstanceTypes if AWS now supports it.`,
       });
       continue;
     }
