@@ -211,4 +211,37 @@ describe("agent program supervision (netns, rpcapd stand-in, fake API)", functio
     assert.ok(r && r.code === 0, a.log());
     assert.doesNotMatch(bed.nodeState().tables, /extrahop/);
   });
+
+  it("sidecar role without NET_ADMIN: captures the pod's interface with its filter, no kernel set-up, ready, TERM exits 0", async function () {
+    const a = bed.startAgent(
+      {
+        AGENT_ROLE: "sidecar",
+        EXTRAHOP_SENSOR_IP: SENSOR,
+        RPCAPD_TARGET_PORT: "2003",
+        POD_IP: NODE_IP,
+        POD_INTERFACE: "eth0",
+        FARGATE_CIDRS: "10.61.0.128/25",
+        RPCAPD_BIN: bed.env().RPCAPD_BIN,
+        RPCAPD_STANDIN_RETRY: "1",
+        SENSOR_CHECK_INTERVAL: "1",
+        SHUTDOWN_DELAY: "0",
+      },
+      "sidecar",
+      ["cap_net_admin"],
+    );
+    await waitFor("the sidecar ready", () => a.ready(), 60_000);
+    assert.match(
+      a.log(),
+      new RegExp(
+        `with filter: ip and not \\(host 10\\.61\\.0\\.2\\) and not \\(dst host ${NODE_IP.replace(/\./g, "\\.")} and \\(src net 10\\.61\\.0\\.128/25\\)\\)`,
+      ),
+    );
+    assert.doesNotMatch(bed.nodeState().tables, /extrahop/, "a sidecar installs no nft table");
+    assert.ok(!bed.nodeState().links.includes("ehcap0"), "a sidecar creates no capture device");
+    const before = bed.received(SENSOR).length;
+    bed.sh("node", `ping -c 1 -W 1 ${API_IP} >/dev/null`);
+    await waitFor("the pod's packet at the sensor", () => bed.received(SENSOR).length > before, 10_000);
+    a.child.kill("SIGTERM");
+    assert.strictEqual((await a.exited).code, 0, a.log());
+  });
 });

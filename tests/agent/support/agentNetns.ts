@@ -230,14 +230,25 @@ export class AgentNetns {
     };
   }
 
-  /** Starts the agent through agent/entrypoint.sh in the node namespace. */
-  startAgent(env: Record<string, string>, name = `agent-${++this.started}`): RunningAgent {
+  /**
+   * Starts the agent through agent/entrypoint.sh in the node namespace; `dropCaps` (capsh names, e.g.
+   * `cap_net_admin`) runs it without those capabilities, as a Fargate container runs.
+   */
+  startAgent(
+    env: Record<string, string>,
+    name = `agent-${++this.started}`,
+    dropCaps: string[] = [],
+  ): RunningAgent {
     const stateDir = path.join(this.dir, name);
     fs.rmSync(stateDir, { recursive: true, force: true });
     fs.mkdirSync(stateDir);
     const logFile = path.join(this.dir, `${name}.log`);
     const fd = fs.openSync(logFile, "a");
-    const child = spawn("ip", ["netns", "exec", this.ns("node"), "/bin/sh", ENTRYPOINT], {
+    const argv =
+      dropCaps.length > 0
+        ? ["capsh", `--drop=${dropCaps.join(",")}`, "--", "-c", `exec /bin/sh ${ENTRYPOINT}`]
+        : ["/bin/sh", ENTRYPOINT];
+    const child = spawn("ip", ["netns", "exec", this.ns("node"), ...argv], {
       env: {
         PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
         AGENT_PROGRAM: this.program,
@@ -270,7 +281,10 @@ export class AgentNetns {
   }
 
   /** Starts an agent and waits until it is ready and its stream reached the sensor. */
-  async startReady(env: Record<string, string> = {}, name = `agent-${++this.started}`): Promise<RunningAgent> {
+  async startReady(
+    env: Record<string, string> = {},
+    name = `agent-${++this.started}`,
+  ): Promise<RunningAgent> {
     const a = this.startAgent(this.env(env), name);
     let done: { code: number | null } | undefined;
     void a.exited.then((x) => (done = x));
