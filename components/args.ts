@@ -25,6 +25,22 @@ export interface ImageRegistryArgs {
   password?: pulumi.Input<string>;
 }
 
+/** A sensor whose side the component configures through the ExtraHop REST API. */
+export interface SensorApiArgs {
+  /** The sensor's REST API, `https://<sensor>[:port]`. */
+  apiUrl: pulumi.Input<string>;
+  /** API key of a sensor user allowed to change the running config (kept secret). */
+  apiKey: pulumi.Input<string>;
+  /** PEM bundle of the CA that signed the sensor's certificate (for a self-signed one: the certificate itself). */
+  caCertificate?: pulumi.Input<string>;
+  /** Name the certificate carries, when `apiUrl` uses an address it does not name. */
+  tlsServerName?: pulumi.Input<string>;
+  /** Skip certificate verification (warned about; prefer `caCertificate`). Default false. */
+  tlsInsecure?: boolean;
+  /** Also add the pod ranges to Remote L3 Device Discovery (when the sensor runs L2 discovery). Default false. */
+  addToRemoteDiscovery?: pulumi.Input<boolean>;
+}
+
 /** A Kubernetes toleration (core/v1 Toleration). */
 export interface TolerationArgs {
   /** Taint key; absent with `operator: Exists` tolerates every taint. */
@@ -134,6 +150,12 @@ export interface PodPacketForwardingArgs {
   resources?: pulumi.Input<AgentResourcesArgs>;
   /** Priority class of the agent. Default `system-node-critical`. */
   priorityClassName?: pulumi.Input<string>;
+  /**
+   * Sensors to configure for the user (RPCAP on, one packet-forwarding rule per pod range on `sensorPort`, optionally
+   * Remote L3 Device Discovery, running config saved; only what was added is removed on destroy). Absent: the
+   * steps are listed in the `sensorSteps` output instead.
+   */
+  sensorApis?: SensorApiArgs[];
   /** Tags for every AWS resource created. */
   tags?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
 }

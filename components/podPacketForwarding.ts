@@ -43,6 +43,7 @@ import {
   resolveForwarding,
   type Resolved,
 } from "./resolve";
+import { sensorConfiguration } from "./sensor/sensorConfiguration";
 import { sensorSteps } from "./sensorSteps";
 import { argsError, type ArgProblem, type ArgsContext } from "./validation";
 
@@ -390,6 +391,22 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
             inNamespace,
           )
         : undefined;
+    // The sensor side: the agents are Ready only once a sensor accepts their RPCAP connection, so the rollout waits
+    // for these.
+    const sensors = (args.sensorApis ?? []).map((api, i) =>
+      sensorConfiguration(
+        `${name}-sensor-${i}`,
+        {
+          apiUrl: pulumi.all([resolved, api.apiUrl]).apply(([, url]) => url),
+          apiKey: api.apiKey,
+          tls: { caCertificate: api.caCertificate, serverName: api.tlsServerName, insecure: api.tlsInsecure },
+          podCidrs: network.apply((n) => n.podCidrs),
+          sensorPort: settings.apply((s) => s.sensorPort),
+          addToRemoteDiscovery: api.addToRemoteDiscovery,
+        },
+        children,
+      ),
+    );
     // The provider awaits the rollout (every scheduled pod Ready), like `kubectl rollout status`; a node that
     // cannot start the agent fails the update.
     const daemonSet = new k8s.apps.v1.DaemonSet(
@@ -400,7 +417,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
       },
       {
         ...k8sOpts,
-        dependsOn: [binding, ...(pullSecret ? [pullSecret] : [])],
+        dependsOn: [binding, ...(pullSecret ? [pullSecret] : []), ...sensors],
         customTimeouts: { create: "10m", update: "10m" },
       },
     );
@@ -420,6 +437,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
             sensorPort: r.args.sensorPort,
             podCidrs: r.network.podCidrs,
             vpcMirroring: r.args.mirrorTarget !== undefined,
+            sensorConfigured: (r.args.sensorApis ?? []).length > 0,
           }),
         ),
       },

@@ -157,6 +157,23 @@ export const argsSchema = z
       .strict()
       .default(DEFAULTS.resources),
     priorityClassName: z.string().min(1).default(DEFAULTS.priorityClassName),
+    sensorApis: z
+      .array(
+        z
+          .object({
+            apiUrl: z.string().regex(/^https:\/\/[^\s/]+(\/api\/v1)?\/?$/, "must be https://<sensor>[:port]"),
+            apiKey: z.string().regex(/^\S+$/, "must be an ExtraHop API key"),
+            caCertificate: z
+              .string()
+              .includes("-----BEGIN CERTIFICATE-----", { message: "must be a PEM bundle" })
+              .optional(),
+            tlsServerName: z.string().min(1).optional(),
+            tlsInsecure: z.boolean({ invalid_type_error: "must be true or false" }).optional(),
+            addToRemoteDiscovery: z.boolean({ invalid_type_error: "must be true or false" }).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     tags: z.record(z.string()).default({}),
   })
   .strict();

@@ -27,7 +27,7 @@ export const STRING_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Config keys whose values are Pulumi secrets (encrypted in the stack file and the state). */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["kubeconfig"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["kubeconfig", "sensorApis"]);
 
 /** The one config key named differently from its argument. */
 const KEY_TO_ARG: Record<string, string> = { clusterName: "cluster" };
@@ -68,6 +68,11 @@ export function configToArgs(raw: Record<string, unknown>, projectDir: string): 
   }
   if (typeof args.kubeconfig === "string") {
     args.kubeconfig = pulumi.secret(args.kubeconfig);
+  }
+  if (Array.isArray(args.sensorApis)) {
+    args.sensorApis = args.sensorApis.map((api: Record<string, unknown>) =>
+      typeof api?.apiKey === "string" ? { ...api, apiKey: pulumi.secret(api.apiKey) } : api,
+    );
   }
   return args as unknown as PodPacketForwardingArgs;
 }

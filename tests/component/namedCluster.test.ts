@@ -120,6 +120,27 @@ describe("PodPacketForwarding: an existing EKS cluster by name", function () {
     }
   });
 
+  it("configures the sensors given by their REST API before the agents roll out", async () => {
+    const ppf = new PodPacketForwarding("ppf", {
+      cluster: "demo",
+      sensorIps: ["10.0.200.10"],
+      rpcapdPackage: pkg,
+      sensorApis: [
+        { apiUrl: "https://sensor.example.com", apiKey: pulumi.secret("key-1"), addToRemoteDiscovery: true },
+      ],
+    });
+    assert.deepEqual(await valueOf(ppf.sensorSteps), [
+      "Configured through the sensor's REST API: RPCAP on, a packet-forwarding rule on port 2003 for " +
+        "10.0.0.0/16, 100.64.0.0/16, running config saved (only what was added is removed on destroy).",
+    ]);
+    await settle();
+    const sensor = recorder.resources.find((r) => r.type === "pulumi-nodejs:dynamic/pod-packet-forwarding:SensorConfiguration");
+    assert.equal(sensor?.name, "ppf-sensor-0");
+    assert.deepEqual(sensor?.inputs.podCidrs, ["10.0.0.0/16", "100.64.0.0/16"]);
+    assert.equal(sensor?.inputs.sensorPort, 2003);
+    assert.equal(sensor?.inputs.apiUrl, "https://sensor.example.com");
+  });
+
   it("builds no AWS SDK client of its own: no HTTP request reaches an AWS endpoint during the program", async () => {
     const requests: string[] = [];
     const server = http.createServer((req, res) => {
