@@ -813,7 +813,7 @@ export class Cluster {
     if (vpcMirroring) {
       await this.tap.start(this.fleet.mirrored);
     }
-    const starts = this.topology.nodes
+    const nodeStarts = this.topology.nodes
       .filter((n) => n.agent)
       .map(async (n) => {
         const stateDir = path.join(this.workDir, `agent-${n.key}-${vpcMirroring}`);
@@ -829,11 +829,9 @@ export class Cluster {
         this.agents.set(n.key, h);
         await this.waitReady(n.key, n.ip, h, 60_000);
       });
-    await Promise.all(starts);
-    if (options.sidecar) {
-      const sidecar = options.sidecar;
-      await Promise.all(
-        this.topology.fargatePods.map(async (f) => {
+    const sidecar = options.sidecar;
+    const sidecarStarts = sidecar
+      ? this.topology.fargatePods.map(async (f) => {
           const stateDir = path.join(this.workDir, `sidecar-${f.key}`);
           fs.rmSync(stateDir, { recursive: true, force: true });
           fs.mkdirSync(stateDir, { recursive: true });
@@ -845,14 +843,47 @@ export class Cluster {
           });
           this.sidecars.set(f.key, h);
           await this.waitReady(f.key, f.ip, h, 60_000);
-        }),
-      );
-      // Kubernetes marks the sidecar container ready: node agents now count the pods as covered.
+        })
+      : [];
+    await Promise.all([...nodeStarts, ...sidecarStarts]);
+    if (sidecar) {
+      // Kubernetes marks the sidecar containers ready: the node agents now count the Fargate pods as covered.
       this.fargateApi = { sidecar: true, sidecarReady: true };
       this.writeApi();
+      await this.waitAgentSets(
+        "sidecar4",
+        this.topology.fargatePods.map((f) => f.ip),
+        15_000,
+      );
     }
     if (vpcMirroring) {
       await this.waitMirroredUplinks(10_000);
+    }
+  }
+
+  /**
+   * Waits until every agent's set `set` holds `ips` (the agents applied an API change). Agents without that set (an
+   * agent of another design) are not waited for.
+   */
+  async waitAgentSets(set: string, ips: string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const n of this.topology.nodes.filter((x) => x.agent && this.agents.has(x.key))) {
+      for (;;) {
+        const has = (ip: string): string =>
+          this.exec(
+            `n${n.key}`,
+            `nft list set ip extrahop_rpcapd ${set} >/dev/null 2>&1 || { echo absent; exit 0; }
+             nft get element ip extrahop_rpcapd ${set} '{ ${ip} }' >/dev/null 2>&1 && echo yes || echo no`,
+          ).trim();
+        const states = ips.map(has);
+        if (states.every((x) => x !== "no")) {
+          break;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`node ${n.key}: ${set} lacks one of ${ips.join(", ")} after ${timeoutMs} ms`);
+        }
+        await sleep(100);
+      }
     }
   }
 

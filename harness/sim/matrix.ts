@@ -344,15 +344,13 @@ export function flowsFor(t: T.SimTopology): Flow[] {
     { cls: "branch pod->pod same node", from: "pAb", op: "tcp", host: p("A1"), port: T.POD_TCP, kinds: both },
     { cls: "pod->branch pod same node", from: "pA2", op: "udp", host: p("Ab"), port: T.POD_UDP, kinds: both },
     {
+      // Strict mode: out through eth0, back through the branch ENI's VLAN (a hairpin through the VPC).
       cls: "kubelet(node)->branch pod same node",
       from: "nA",
       op: "tcp",
       host: p("Ab"),
       port: T.POD_TCP,
       kinds: both,
-      // Strict mode sends it out and back in through the branch ENI with the node's own address as source: Linux
-      // drops that as a martian (no accept_local), on EKS as here.
-      expect: (c) => (c.layout.sgpp === "strict" ? "skip" : {}),
     },
     {
       cls: "kubelet(node)->branch pod remote",

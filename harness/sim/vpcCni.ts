@@ -57,8 +57,15 @@ export function nodeRoutingScript(t: SimTopology, n: NodeSpec): string {
     );
   }
   lines.push(`ip rule add pref ${RULE_PRIORITY.mainEni} fwmark ${CONNMARK}/${CONNMARK} lookup main`);
-  if (t.layout.sgpp === "strict" && n.pods.some((p) => p.vlanId !== undefined)) {
+  const branchPods = n.pods.some((p) => p.vlanId !== undefined);
+  if (t.layout.sgpp === "strict" && branchPods) {
     lines.push(`ip rule add pref ${RULE_PRIORITY.local} lookup local`, "ip rule del pref 0 lookup local");
+  }
+  if (branchPods) {
+    // DISABLE_TCP_EARLY_DEMUX=true, which the EKS guide asks for with security groups for pods so that kubelet's
+    // TCP probes reach branch-ENI pods (cmd/aws-vpc-cni-init/main.go writes it; without it, in strict mode, the
+    // answer to the node's SYN, coming back through the VPC, is lost: reproduced here).
+    lines.push("sysctl -qw net.ipv4.tcp_early_demux=0");
   }
   return lines.join("\n");
 }

@@ -181,11 +181,11 @@ function proveLayout(layout: T.Layout, iptables: string): void {
             }
           }
         });
-      });
-    }
 
-    if (layout.podNetworking === "vpc-cni") {
-      describeChurn(() => cluster!);
+        if (layout.podNetworking === "vpc-cni") {
+          describeChurn(() => cluster!, mirroring);
+        }
+      });
     }
   });
 }
@@ -198,10 +198,11 @@ interface Probe {
 }
 
 /**
- * Pods created and deleted while traffic flows, in both modes: the other node's kernel set follows the API, and
- * counts are exact outside the windows between an API change and that set change (measured and printed).
+ * Pods created and deleted while traffic flows (the agents of the enclosing run keep running): the other node's
+ * kernel set follows the API, and counts are exact outside the windows between an API change and that set change
+ * (measured and printed).
  */
-function describeChurn(getCluster: () => Cluster): void {
+function describeChurn(getCluster: () => Cluster, mirroring: boolean): void {
   const SET = "covered4";
   // `get element` answers for an address inside an interval element too (the set has `flags interval`).
   const inSet = (c: Cluster, node: string, ip: string): boolean =>
@@ -226,8 +227,14 @@ function describeChurn(getCluster: () => Cluster): void {
     );
   }
 
-  /** Sends one UDP probe every 100 ms from `from` to `host` until `stop` resolves. */
-  function probeStream(c: Cluster, from: string, host: string, stop: Promise<void>): Promise<Probe[]> {
+  /** Sends one UDP probe every 100 ms from `from` (from its address `source`, if given) to `host` until `stop`. */
+  function probeStream(
+    c: Cluster,
+    from: string,
+    host: string,
+    stop: Promise<void>,
+    source?: string,
+  ): Promise<Probe[]> {
     const probes: Probe[] = [];
     let done = false;
     void stop.then(() => (done = true));
@@ -235,7 +242,7 @@ function describeChurn(getCluster: () => Cluster): void {
       while (!done) {
         const marker = newMarker();
         const sentAt = Date.now();
-        const r = await c.worker(from).send({ op: "udp", host, port: T.POD_UDP, marker });
+        const r = await c.worker(from).send({ op: "udp", host, port: T.POD_UDP, marker, source });
         probes.push({ marker, sentAt, ok: r.ok });
         await sleep(100);
       }
@@ -253,152 +260,122 @@ function describeChurn(getCluster: () => Cluster): void {
     return new Map(probes.map((p) => [p.marker, m.get(p.marker) ?? 0]));
   };
 
-  for (const mirroring of [false, true]) {
-    describe(`pod churn while traffic flows (VPC_MIRRORING=${mirroring})`, function () {
-      const suffix = mirroring ? "t" : "f";
-      const a3: T.PodSpec = {
-        key: `A3${suffix}`,
-        name: `web-7d9c-a3${suffix}`,
-        ip: mirroring ? "10.77.1.14" : "10.77.1.13",
-        eni: "eth0",
-      };
-      const a4: T.PodSpec = {
-        key: `A4${suffix}`,
-        name: `web-7d9c-a4${suffix}`,
-        ip: mirroring ? "10.77.1.16" : "10.77.1.15",
-        eni: "eth0",
-      };
+  describe("pod churn while traffic flows", function () {
+    const suffix = mirroring ? "t" : "f";
+    const a3: T.PodSpec = {
+      key: `A3${suffix}`,
+      name: `web-7d9c-a3${suffix}`,
+      ip: mirroring ? "10.77.1.14" : "10.77.1.13",
+      eni: "eth0",
+    };
+    const a4: T.PodSpec = {
+      key: `A4${suffix}`,
+      name: `web-7d9c-a4${suffix}`,
+      ip: mirroring ? "10.77.1.16" : "10.77.1.15",
+      eni: "eth0",
+    };
 
-      before(async function () {
-        const c = getCluster();
-        await c.addPod("A", a4);
-        c.listInApi("A", a4);
-        await c.startAgents(mirroring, {}, {}, { sidecar: new CapshSidecarRunner() });
-        await setChange(c, "nB", () => inSet(c, "nB", a4.ip), 10_000);
-      });
+    before(async function () {
+      const c = getCluster();
+      await c.addPod("A", a4);
+      c.listInApi("A", a4);
+      await setChange(c, "nB", () => inSet(c, "nB", a4.ip), 10_000);
+    });
 
-      after(async function () {
-        await getCluster().stopAgents();
-      });
+    it("a pod created: duplicates (never a miss) until the other node's set has it, then exactly once", async function () {
+      const c = getCluster();
+      await c.addPod("A", a3);
+      let stop!: () => void;
+      const stopped = new Promise<void>((r) => (stop = r));
+      const stream = probeStream(c, `p${a3.key}`, c.pod("B1").ip, stopped);
+      await sleep(800); // a few probes before the API lists the pod
+      const listedAt = Date.now();
+      c.listInApi("A", a3);
+      const changedAt = await setChange(c, "nB", () => inSet(c, "nB", a3.ip), 10_000);
+      await sleep(800); // a few probes after
+      stop();
+      const probes = await stream;
+      const n = await counts(c, probes);
+      const before = probes.filter((p) => p.sentAt < listedAt).map((p) => n.get(p.marker));
+      const window = probes
+        .filter((p) => p.sentAt >= listedAt && p.sentAt < changedAt)
+        .map((p) => n.get(p.marker));
+      const after = probes.filter((p) => p.sentAt >= changedAt).map((p) => n.get(p.marker));
+      process.stderr.write(
+        `      (measured: node B's set had the new pod ${changedAt - listedAt} ms after the API listed it; copies before ${before.join(",")}, in the window ${window.join(",")}, after ${after.join(",")})\n`,
+      );
+      assert.ok(
+        probes.every((p) => p.ok),
+        "traffic failed",
+      );
+      assert.ok(before.length > 0 && after.length > 0);
+      assert.ok(
+        [...before, ...window].every((x) => x === 1 || x === 2),
+        `before/window: ${before}, ${window}`,
+      );
+      assert.ok(
+        after.every((x) => x === 1),
+        `after the set changed: ${after}`,
+      );
+    });
 
-      it("a pod created: duplicates (never a miss) until the other node's set has it, then exactly once", async function () {
-        const c = getCluster();
-        await c.addPod("A", a3);
-        let stop!: () => void;
-        const stopped = new Promise<void>((r) => (stop = r));
-        const stream = probeStream(c, `p${a3.key}`, c.pod("B1").ip, stopped);
-        await sleep(800); // a few probes before the API lists the pod
-        const listedAt = Date.now();
-        c.listInApi("A", a3);
-        const changedAt = await setChange(c, "nB", () => inSet(c, "nB", a3.ip), 10_000);
-        await sleep(800); // a few probes after
+    it("a pod deleted: its address leaves the other node's set; until then a new owner of the address is missed", async function () {
+      const c = getCluster();
+      // Traffic from the pod until it is deleted is exact.
+      let stop!: () => void;
+      let stopped = new Promise<void>((r) => (stop = r));
+      let stream = probeStream(c, `p${a4.key}`, c.pod("B1").ip, stopped);
+      await sleep(600);
+      stop();
+      const live = await stream;
+      const nLive = await counts(c, live);
+      assert.ok(
+        live.every((p) => p.ok && nLive.get(p.marker) === 1),
+        `while it lived: ${[...nLive.values()]}`,
+      );
+      // Deleted: kubelet tears its network down, the API drops it, and (as the VPC CNI would only after its 30 s
+      // cooldown) a VPC host takes the address over and sends from it.
+      c.removePod("A", a4);
+      c.exec("vpchost", `ip addr add ${a4.ip}/32 dev eth0`);
+      c.exec("vpc", `ip route replace ${a4.ip}/32 dev vvpchost`);
+      try {
+        stopped = new Promise<void>((r) => (stop = r));
+        stream = probeStream(c, "vpchost", c.pod("B1").ip, stopped, a4.ip);
+        await sleep(600);
+        const deletedAt = Date.now();
+        c.unlistFromApi(a4.key);
+        const changedAt = await setChange(c, "nB", () => !inSet(c, "nB", a4.ip), 10_000);
+        await sleep(800);
         stop();
-        const probes = await stream;
-        const n = await counts(c, probes);
-        const before = probes.filter((p) => p.sentAt < listedAt).map((p) => n.get(p.marker));
-        const window = probes
-          .filter((p) => p.sentAt >= listedAt && p.sentAt < changedAt)
+        const reuse = await stream;
+        const n = await counts(c, reuse);
+        const before = reuse.filter((p) => p.sentAt < deletedAt).map((p) => n.get(p.marker));
+        const window = reuse
+          .filter((p) => p.sentAt >= deletedAt && p.sentAt < changedAt)
           .map((p) => n.get(p.marker));
-        const after = probes.filter((p) => p.sentAt >= changedAt).map((p) => n.get(p.marker));
+        const after = reuse.filter((p) => p.sentAt >= changedAt).map((p) => n.get(p.marker));
         process.stderr.write(
-          `      (measured: node B's set had the new pod ${changedAt - listedAt} ms after the API listed it; copies before ${before.join(",")}, in the window ${window.join(",")}, after ${after.join(",")})\n`,
+          `      (measured: node B's set dropped the deleted pod ${changedAt - deletedAt} ms after the API did; copies from the address's new owner before ${before.join(",")}, in the window ${window.join(",")}, after ${after.join(",")})\n`,
         );
         assert.ok(
-          probes.every((p) => p.ok),
+          reuse.every((p) => p.ok),
           "traffic failed",
         );
-        assert.ok(before.length > 0 && after.length > 0);
         assert.ok(
-          [...before, ...window].every((x) => x === 1 || x === 2),
-          `before/window: ${before}, ${window}`,
+          before.length > 0 && before.every((x) => x === 0),
+          `while the API lists the old pod: ${before}`,
         );
         assert.ok(
-          after.every((x) => x === 1),
-          `after the set changed: ${after}`,
+          window.every((x) => x === 0 || x === 1),
+          `window: ${window}`,
         );
-      });
-
-      it("a pod deleted: its address leaves the other node's set; until then a new owner of the address is missed", async function () {
-        const c = getCluster();
-        // Traffic from the pod until it is deleted is exact.
-        let stop!: () => void;
-        let stopped = new Promise<void>((r) => (stop = r));
-        let stream = probeStream(c, `p${a4.key}`, c.pod("B1").ip, stopped);
-        await sleep(600);
-        stop();
-        const live = await stream;
-        const nLive = await counts(c, live);
-        assert.ok(
-          live.every((p) => p.ok && nLive.get(p.marker) === 1),
-          `while it lived: ${[...nLive.values()]}`,
-        );
-        // Deleted: kubelet tears its network down, the API drops it, and (as the VPC CNI would only after its 30 s
-        // cooldown) a VPC host takes the address over and sends from it.
-        c.removePod("A", a4);
-        c.exec("vpchost", `ip addr add ${a4.ip}/32 dev eth0`);
-        c.exec("vpc", `ip route replace ${a4.ip}/32 dev vvpchost`);
-        try {
-          stopped = new Promise<void>((r) => (stop = r));
-          stream = probeStreamFrom(c, "vpchost", a4.ip, c.pod("B1").ip, stopped);
-          await sleep(600);
-          const deletedAt = Date.now();
-          c.unlistFromApi(a4.key);
-          const changedAt = await setChange(c, "nB", () => !inSet(c, "nB", a4.ip), 10_000);
-          await sleep(800);
-          stop();
-          const reuse = await stream;
-          const n = await counts(c, reuse);
-          const before = reuse.filter((p) => p.sentAt < deletedAt).map((p) => n.get(p.marker));
-          const window = reuse
-            .filter((p) => p.sentAt >= deletedAt && p.sentAt < changedAt)
-            .map((p) => n.get(p.marker));
-          const after = reuse.filter((p) => p.sentAt >= changedAt).map((p) => n.get(p.marker));
-          process.stderr.write(
-            `      (measured: node B's set dropped the deleted pod ${changedAt - deletedAt} ms after the API did; copies from the address's new owner before ${before.join(",")}, in the window ${window.join(",")}, after ${after.join(",")})\n`,
-          );
-          assert.ok(
-            reuse.every((p) => p.ok),
-            "traffic failed",
-          );
-          assert.ok(
-            before.length > 0 && before.every((x) => x === 0),
-            `while the API lists the old pod: ${before}`,
-          );
-          assert.ok(
-            window.every((x) => x === 0 || x === 1),
-            `window: ${window}`,
-          );
-          assert.ok(after.length > 0 && after.every((x) => x === 1), `after: ${after}`);
-        } finally {
-          c.exec("vpchost", `ip addr del ${a4.ip}/32 dev eth0 2>/dev/null || true`);
-          c.exec("vpc", `ip route del ${a4.ip}/32 2>/dev/null || true`);
-        }
-      });
-    });
-  }
-
-  /** Like probeStream, from a second address of the sender. */
-  function probeStreamFrom(
-    c: Cluster,
-    from: string,
-    source: string,
-    host: string,
-    stop: Promise<void>,
-  ): Promise<Probe[]> {
-    const probes: Probe[] = [];
-    let done = false;
-    void stop.then(() => (done = true));
-    return (async () => {
-      while (!done) {
-        const marker = newMarker();
-        const sentAt = Date.now();
-        const r = await c.worker(from).send({ op: "udp", host, port: T.POD_UDP, marker, source });
-        probes.push({ marker, sentAt, ok: r.ok });
-        await sleep(100);
+        assert.ok(after.length > 0 && after.every((x) => x === 1), `after: ${after}`);
+      } finally {
+        c.exec("vpchost", `ip addr del ${a4.ip}/32 dev eth0 2>/dev/null || true`);
+        c.exec("vpc", `ip route del ${a4.ip}/32 2>/dev/null || true`);
       }
-      return probes;
-    })();
-  }
+    });
+  });
 }
 
 proveLayout({ podNetworking: "vpc-cni", sgpp: "standard" }, "iptables-legacy");
