@@ -10,5 +10,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq \
   iproute2 iptables ipset nftables tcpdump curl jq socat procps kmod iputils-ping ethtool libcap2-bin \
-  shellcheck buildah debootstrap debian-archive-keyring dpkg-dev ca-certificates >/dev/null
+  python3 openssl shellcheck buildah debootstrap debian-archive-keyring dpkg-dev ca-certificates >/dev/null
 echo "install-test-deps: ok"

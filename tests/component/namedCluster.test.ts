@@ -136,8 +136,11 @@ describe("PodPacketForwarding: an existing EKS cluster by name", function () {
     await settle();
     const sensor = recorder.resources.find((r) => r.type === "pulumi-nodejs:dynamic/pod-packet-forwarding:SensorConfiguration");
     assert.equal(sensor?.name, "ppf-sensor-0");
-    assert.deepEqual(sensor?.inputs.podCidrs, ["10.0.0.0/16", "100.64.0.0/16"]);
-    assert.equal(sensor?.inputs.sensorPort, 2003);
+    assert.deepEqual(sensor?.inputs.forwardingRules, [
+      { interfaceAddress: "10.0.0.0/16", port: 2003 },
+      { interfaceAddress: "100.64.0.0/16", port: 2003 },
+    ]);
+    assert.deepEqual(sensor?.inputs.remoteDiscoveryCidrs, ["10.0.0.0/16", "100.64.0.0/16"]);
     assert.equal(sensor?.inputs.apiUrl, "https://sensor.example.com");
   });
 
