@@ -48,6 +48,7 @@ const FULL: Required<PodPacketForwardingConfig> = {
   nodeSelector: { "kubernetes.io/os": "linux" },
   resources: { requests: { cpu: "50m" }, limits: { memory: "512Mi" } },
   priorityClassName: "system-cluster-critical",
+  sensorApis: [{ apiUrl: "https://sensor.example.com", apiKey: "k", addToRemoteDiscovery: true }],
   tags: { team: "secops", "cost-center": "4711" },
 };
 
