@@ -15,6 +15,14 @@ export interface WatchEvent {
   object: unknown;
 }
 
+/** The metadata of one page of a list. */
+export interface ListMeta {
+  /** The list's `metadata.resourceVersion`: where a watch that follows the list starts. */
+  resourceVersion: string;
+  /** `metadata.continue`: present while more pages follow. */
+  continueToken?: string;
+}
+
 /** One page of a list. */
 export interface ListPage {
   /** The list's `metadata.resourceVersion`: where a watch that follows the list starts. */

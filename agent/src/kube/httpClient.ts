@@ -6,10 +6,11 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
-import { isApiStatus, ListPage, WatchEvent } from "./apiTypes";
+import { isApiStatus, ListMeta, ListPage, WatchEvent } from "./apiTypes";
 import type { KubeClientConfig } from "./clientConfig";
 import { KubeApi, KubeApiError, QueryParams, RequestCounts, WatchRequest } from "./kubeApi";
 import { LineSplitter } from "./lineSplitter";
+import { ListStreamReader } from "./listStream";
 
 const VERB_OF_METHOD: Record<string, string> = {
   GET: "get",
@@ -123,21 +124,49 @@ export function createKubeApi(config: KubeClientConfig): KubeApi {
       req.end(options.body);
     });
 
-  const listPage = async (path: string, query: QueryParams, signal?: AbortSignal): Promise<ListPage> => {
+  const streamPage = async (
+    path: string,
+    query: QueryParams,
+    onItem: (item: unknown) => void,
+    signal?: AbortSignal,
+  ): Promise<ListMeta> => {
     const res = await send("GET", urlOf(path, query), "list", { signal });
-    const body = await readBody(res);
     if (res.statusCode !== 200) {
-      throw errorFromResponse(`list ${path}`, res.statusCode ?? 0, body);
+      throw errorFromResponse(`list ${path}`, res.statusCode ?? 0, await readBody(res));
     }
-    const doc = JSON.parse(body) as {
-      metadata?: { resourceVersion?: string; continue?: string };
-      items?: unknown[];
-    };
-    return {
-      resourceVersion: doc.metadata?.resourceVersion ?? "",
-      continueToken: doc.metadata?.continue || undefined,
-      items: doc.items ?? [],
-    };
+    const reader = new ListStreamReader();
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: unknown): void => {
+        if (!failed) {
+          failed = true;
+          res.destroy();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      };
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        if (failed) {
+          return;
+        }
+        try {
+          reader.push(chunk, (json) => onItem(JSON.parse(json)));
+        } catch (e) {
+          fail(e);
+        }
+      });
+      res.on("end", () => (failed ? undefined : resolve()));
+      res.on("error", (e) => fail(new KubeApiError(`list ${path}: ${e.message}`, 0)));
+      res.on("aborted", () => fail(new KubeApiError(`list ${path}: connection lost`, 0)));
+    });
+    const meta = reader.end().members.metadata as { resourceVersion?: string; continue?: string } | undefined;
+    return { resourceVersion: meta?.resourceVersion ?? "", continueToken: meta?.continue || undefined };
+  };
+
+  const listPage = async (path: string, query: QueryParams, signal?: AbortSignal): Promise<ListPage> => {
+    const items: unknown[] = [];
+    const meta = await streamPage(path, query, (item) => items.push(item), signal);
+    return { ...meta, items };
   };
 
   const watch = async (w: WatchRequest): Promise<void> => {
@@ -239,5 +268,5 @@ export function createKubeApi(config: KubeClientConfig): KubeApi {
     return { status: res.statusCode ?? 0, body: parsed };
   };
 
-  return { listPage, watch, request, requestCounts: () => ({ ...counts }) };
+  return { listPage, streamPage, watch, request, requestCounts: () => ({ ...counts }) };
 }

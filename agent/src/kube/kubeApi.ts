@@ -2,7 +2,7 @@
  * What membership needs from the Kubernetes API: paged lists, watches and counted requests. The HTTP client
  * implements it for a real (or fake) API server; tests may implement it in memory.
  */
-import type { ApiStatus, ListPage, WatchEvent } from "./apiTypes";
+import type { ApiStatus, ListMeta, ListPage, WatchEvent } from "./apiTypes";
 
 /** Query parameters; undefined values are left out. */
 export type QueryParams = Record<string, string | number | boolean | undefined>;
@@ -53,6 +53,16 @@ export type RequestCounts = Record<string, number>;
 export interface KubeApi {
   /** One page of a collection (`GET path?limit=...&continue=...`). Rejects with KubeApiError. */
   listPage(path: string, query: QueryParams, signal?: AbortSignal): Promise<ListPage>;
+  /**
+   * One page of a collection, its objects handed to `onItem` one at a time as the response streams in (the page
+   * is never held whole). Resolves with the page's metadata; rejects with KubeApiError, or with what `onItem` threw.
+   */
+  streamPage(
+    path: string,
+    query: QueryParams,
+    onItem: (item: unknown) => void,
+    signal?: AbortSignal,
+  ): Promise<ListMeta>;
   /**
    * Streams a watch until the server ends it (resolves), the signal aborts it (resolves) or it fails (rejects with
    * KubeApiError; a 410 before the stream starts is also a rejection).

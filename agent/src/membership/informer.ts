@@ -151,7 +151,8 @@ export class Informer {
     let resourceVersion = "";
     try {
       do {
-        const page = await o.api.listPage(
+        // Objects go to the handler as they arrive: a page is never held whole.
+        const page = await o.api.streamPage(
           o.path,
           {
             limit: o.pageSize ?? 500,
@@ -159,14 +160,12 @@ export class Informer {
             fieldSelector: o.fieldSelector,
             labelSelector: o.labelSelector,
           },
+          (item) => h.listItem(item),
           signal,
         );
         if (signal.aborted) {
           h.listAbandoned();
           return false;
-        }
-        for (const item of page.items) {
-          h.listItem(item);
         }
         resourceVersion = page.resourceVersion;
         continueToken = page.continueToken;

@@ -60,6 +60,10 @@ export interface PodPlacement {
 
 /** A pod in no set. */
 export const NOWHERE: PodPlacement = Object.freeze({ covered: false, sidecar: false });
+/** A pod in covered4 only. */
+export const COVERED: PodPlacement = Object.freeze({ covered: true, sidecar: false });
+/** A pod with a ready capture sidecar: covered4 and sidecar4. */
+export const COVERED_BY_SIDECAR: PodPlacement = Object.freeze({ covered: true, sidecar: true });
 
 /** When the node becomes mirror-covered (ms), or undefined when it never does under this policy. */
 export function mirrorCoveredFrom(node: NodeFacts | undefined, policy: MembershipPolicy): number | undefined {
@@ -119,11 +123,11 @@ export function podPlacement(pod: PodFacts, coverage: NodeCoverage): PodPlacemen
     return NOWHERE;
   }
   if (pod.hostNetwork) {
-    return pod.agentReady ? { covered: true, sidecar: false } : NOWHERE;
+    return pod.agentReady ? COVERED : NOWHERE;
   }
   if (pod.sidecarReady) {
-    return { covered: true, sidecar: true };
+    return COVERED_BY_SIDECAR;
   }
   const covered = coverage.agent || (coverage.mirror && !pod.branchEni);
-  return covered ? { covered: true, sidecar: false } : NOWHERE;
+  return covered ? COVERED : NOWHERE;
 }

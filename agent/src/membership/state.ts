@@ -33,7 +33,8 @@ const NO_CONTRIBUTION: NodeContribution = Object.freeze({ covered4: [], coveredn
 /** A node name, interned: pods point at it instead of holding their own copy of the name. */
 class NodeEntry {
   facts: NodeFacts | undefined = undefined;
-  readonly pods = new Set<PodRecord>();
+  // The node's pods; each record knows its slot, so removal is a swap with the last one.
+  readonly pods: PodRecord[] = [];
   readyAgents = 0;
   coverage: NodeCoverage = NOT_COVERED;
   contribution: NodeContribution = NO_CONTRIBUTION;
@@ -41,16 +42,26 @@ class NodeEntry {
   constructor(readonly name: string) {}
 }
 
-/** A stored pod: the facts as bit flags (compact for 100,000+ pods), its node and where its addresses went. */
+/**
+ * A stored pod, compact for 100,000+ pods: the facts as bit flags, the uid packed to 16 characters, a single address
+ * as a number (an array only for the rare pod with several IPv4 addresses), its node and where its addresses went.
+ */
 class PodRecord implements PodFacts {
   placement: PodPlacement = NOWHERE;
   seen = 0;
+  slot = -1;
+  private readonly addresses: Ipv4 | readonly Ipv4[];
   constructor(
     readonly uid: string,
     readonly node: NodeEntry | undefined,
-    readonly ips: readonly Ipv4[],
+    ips: readonly Ipv4[],
     readonly flags: number,
-  ) {}
+  ) {
+    this.addresses = ips.length === 1 ? ips[0] : ips.slice();
+  }
+  get ips(): readonly Ipv4[] {
+    return typeof this.addresses === "number" ? [this.addresses] : this.addresses;
+  }
   get nodeName(): string | undefined {
     return this.node?.name;
   }
@@ -72,6 +83,26 @@ class PodRecord implements PodFacts {
   get sidecarReady(): boolean {
     return (this.flags & SIDECAR_READY) !== 0;
   }
+}
+
+const UUID = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/;
+
+/**
+ * A uid as a map key: the 36-character UUID form (what the API server generates) packed into 16 characters of
+ * two hex digits each, behind a marker no UUID text starts with; anything else is kept as it is.
+ */
+export function uidKey(uid: string): string {
+  const m = UUID.exec(uid);
+  if (!m) {
+    return uid;
+  }
+  const hex = m[1] + m[2] + m[3] + m[4] + m[5];
+  const codes = [1];
+  for (let i = 0; i < 32; i += 2) {
+    codes.push(parseInt(hex.slice(i, i + 2), 16));
+  }
+  // One flat string (appending character by character would leave a chain of 16 cons-strings per key).
+  return String.fromCharCode(...codes);
 }
 
 function flagsOf(p: PodFacts): number {
@@ -155,7 +186,8 @@ export class MembershipState {
 
   /** Adds or updates a pod. */
   upsertPod(facts: PodFacts): void {
-    const old = this.pods.get(facts.uid);
+    const key = uidKey(facts.uid);
+    const old = this.pods.get(key);
     // Pods without an address (pending), hostNetwork pods other than agents, and finished pods never contribute:
     // they are not kept, and an update that gives them an address arrives as a full object anyway.
     const keep = facts.agent || (!facts.hostNetwork && !facts.finished && facts.ips.length > 0);
@@ -174,11 +206,12 @@ export class MembershipState {
     if (old) {
       this.removePod(old);
     }
-    const record = new PodRecord(facts.uid, node, facts.ips.slice(), flags);
+    const record = new PodRecord(key, node, facts.ips, flags);
     record.seen = this.generation.pods;
-    this.pods.set(record.uid, record);
+    this.pods.set(key, record);
     if (node) {
-      node.pods.add(record);
+      record.slot = node.pods.length;
+      node.pods.push(record);
       if (record.agentReady) {
         node.readyAgents++;
         this.refreshCoverage(node);
@@ -189,7 +222,7 @@ export class MembershipState {
 
   /** Removes a pod (DELETED event, or it left the selection). */
   deletePod(uid: string): void {
-    const old = this.pods.get(uid);
+    const old = this.pods.get(uidKey(uid));
     if (old) {
       this.removePod(old);
     }
@@ -330,7 +363,7 @@ export class MembershipState {
   }
 
   private forgetIfUnused(node: NodeEntry): void {
-    if (!node.facts && node.pods.size === 0 && node.name !== this.options.nodeName) {
+    if (!node.facts && node.pods.length === 0 && node.name !== this.options.nodeName) {
       this.nodes.delete(node.name);
       this.settling.delete(node);
     }
@@ -341,7 +374,11 @@ export class MembershipState {
     this.placeAt(record, NOWHERE);
     const node = record.node;
     if (node) {
-      node.pods.delete(record);
+      const last = node.pods.pop() as PodRecord;
+      if (last !== record) {
+        node.pods[record.slot] = last;
+        last.slot = record.slot;
+      }
       if (record.agentReady) {
         node.readyAgents--;
         this.refreshCoverage(node);

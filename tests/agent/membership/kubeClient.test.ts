@@ -13,6 +13,7 @@ import { createKubeApi } from "../../../agent/src/kube/httpClient";
 import { KubeApiError } from "../../../agent/src/kube/kubeApi";
 import { parseLabelSelector } from "../../../agent/src/kube/labelSelector";
 import { LineSplitter } from "../../../agent/src/kube/lineSplitter";
+import { ListStreamReader } from "../../../agent/src/kube/listStream";
 import { createTestPki } from "../../../harness/kube/discovery/testPki";
 import { startFakeApi } from "./support";
 
@@ -38,6 +39,43 @@ describe("kube client", () => {
         },
       ),
     );
+  });
+
+  it("streams list items one by one, whatever the chunk boundaries and member order", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.jsonValue(), { maxLength: 6 }),
+        fc.jsonValue(),
+        fc.array(fc.nat(5000)),
+        fc.boolean(),
+        fc.boolean(),
+        (values, extra, cuts, itemsFirst, indent) => {
+          // Items are objects (as in every Kubernetes list), with strings that look like structure.
+          const items = values.map((v, i) => ({ v, i, s: 'a"b}\\]{[,:' }));
+          const doc = itemsFirst
+            ? { kind: "PodList", items, metadata: { resourceVersion: "7", extra }, n: 5 }
+            : { kind: "PodList", n: null, metadata: { resourceVersion: "7", extra }, items };
+          const text = JSON.stringify(doc, null, indent ? 1 : 0);
+          const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const reader = new ListStreamReader();
+          const got: unknown[] = [];
+          let last = 0;
+          for (const p of [...points, text.length]) {
+            reader.push(text.slice(last, p), (json) => got.push(JSON.parse(json)));
+            last = p;
+          }
+          const end = reader.end();
+          const { items: expectedItems, ...rest } = JSON.parse(text) as { items: unknown[] };
+          assert.deepStrictEqual(got, expectedItems);
+          assert.deepStrictEqual(end.members, rest);
+          assert.strictEqual(end.items, items.length);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    const cut = new ListStreamReader();
+    cut.push('{"items":[{"a":1},{"b"', () => undefined);
+    assert.throws(() => cut.end(), /ended in the middle/);
   });
 
   it("reads watch events split across chunks at arbitrary bytes", async () => {

@@ -8,7 +8,7 @@ import type { NodeFacts } from "../../../agent/src/membership/nodeFacts";
 import type { PodFacts } from "../../../agent/src/membership/podFacts";
 import type { MembershipPolicy } from "../../../agent/src/membership/rule";
 import { SET_NAMES, SetChanges, SetName } from "../../../agent/src/membership/sets";
-import { MembershipState } from "../../../agent/src/membership/state";
+import { MembershipState, uidKey } from "../../../agent/src/membership/state";
 import { Contents, POLICY, wholeClusterMembership } from "./fixtures";
 
 const T0 = Date.parse("2026-11-27T00:00:00Z");
@@ -178,6 +178,18 @@ describe("membership state: changes for the kernel", () => {
       covered4: { add: ["10.0.0.4", "10.1.0.1"], delete: [] },
     });
     assert.deepStrictEqual(s.selfNode(), undefined);
+  });
+
+  it("uid keys: UUIDs packed to 17 characters, distinct ones stay distinct, other uids kept as they are", () => {
+    const a = uidKey("3f2a9c1e-7b4d-4e8a-9c2f-0d1e2f3a4b5c");
+    const b = uidKey("3f2a9c1e-7b4d-4e8a-9c2f-0d1e2f3a4b5d");
+    assert.strictEqual(a.length, 17);
+    assert.notStrictEqual(a, b);
+    assert.strictEqual(uidKey("not-a-uuid"), "not-a-uuid");
+    assert.strictEqual(
+      uidKey("3F2A9C1E-7B4D-4E8A-9C2F-0D1E2F3A4B5C"),
+      "3F2A9C1E-7B4D-4E8A-9C2F-0D1E2F3A4B5C",
+    );
   });
 
   it("selfNode reports this node's addresses and mirror coverage", () => {
