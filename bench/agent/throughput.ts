@@ -355,12 +355,37 @@ export class ThroughputBench {
     return JSON.parse(out.trim()) as { sent: number; seconds: number; cpuSeconds: number };
   }
 
+  /** The last statistics tcpdump printed (on SIGUSR1 and at exit). */
   private static parseStats(text: string): { captured?: number; dropped?: number } {
-    const num = (re: RegExp): number | undefined => {
-      const m = re.exec(text);
-      return m ? Number(m[1]) : undefined;
+    const last = (re: RegExp): number | undefined => {
+      const all = [...text.matchAll(re)];
+      return all.length > 0 ? Number(all[all.length - 1][1]) : undefined;
     };
-    return { captured: num(/(\d+) packets? captured/), dropped: num(/(\d+) packets? dropped by kernel/) };
+    return { captured: last(/(\d+) packets? captured/g), dropped: last(/(\d+) packets? dropped by kernel/g) };
+  }
+
+  /**
+   * Waits until the capture has read everything the kernel queued for it (its "captured" count, asked with
+   * SIGUSR1, stops growing), so that captured/sent measures losses, not a capture stopped while still reading.
+   */
+  private async drain(pid: number | undefined, errFile: string): Promise<void> {
+    if (pid === undefined) {
+      return;
+    }
+    let previous = -1;
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(pid, "SIGUSR1");
+      } catch {
+        return;
+      }
+      await sleep(300);
+      const now = ThroughputBench.parseStats(fs.readFileSync(errFile, "utf8")).captured ?? 0;
+      if (now === previous) {
+        return;
+      }
+      previous = now;
+    }
   }
 
   private async waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
@@ -384,6 +409,7 @@ export class ThroughputBench {
         `while getopts ":f:i:F:vnDd" o; do case $o in i) dev=$OPTARG;; F) filter=$OPTARG;; *) ;; esac; done\n` +
         `socat -u TCP:${BENCH_SENSOR}:2003 OPEN:/dev/null & s=$!\n` +
         `${pin(1).join(" ")} tcpdump -B ${RING_KIB} -U -n -s 0 -w /dev/null -i "$dev" -- "$filter" 2>>${errFile} & t=$!\n` +
+        `echo $t > ${errFile}.pid\n` +
         `trap 'kill -TERM $t $s 2>/dev/null' TERM INT\n` +
         `wait $t; wait $t 2>/dev/null; kill $s 2>/dev/null; exit 0\n`,
       { mode: 0o755 },
@@ -496,7 +522,11 @@ export class ThroughputBench {
       if (proc) {
         const p = proc;
         const exited = new Promise<void>((r) => (p.exitCode !== null ? r() : p.on("exit", () => r())));
-        await sleep(500); // let the capture drain its ring
+        const capturePid =
+          cfg.kind === "agent"
+            ? Number(fs.readFileSync(`${errFile}.pid`, "utf8").trim()) || undefined
+            : p.pid; // `ip netns exec` execs tcpdump
+        await this.drain(capturePid, errFile);
         p.kill("SIGTERM");
         const t = setTimeout(() => p.kill("SIGKILL"), 15_000);
         await exited;
