@@ -28,6 +28,7 @@ import {
   nodeAgentEnvironment,
   type DatapathSetting,
 } from "./contract/agentEnv";
+import { checkRpcapdArchitecture, RpcapdPackageError } from "./contract/rpcapdPackage";
 import { DEFAULTS } from "./defaults";
 import { mirrorSettleSeconds } from "./mirror/settle";
 import type { MirrorFilterPlan } from "./mirror/filterRules";
@@ -163,7 +164,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
     const problems = knownValueProblems(argumentValues(args), context);
     const packagePath =
       args.rpcapdPackage && args.agentImage === undefined
-        ? packageFile(args.rpcapdPackage, problems)
+        ? packageFile(args.rpcapdPackage, args.imagePlatform, problems)
         : undefined;
     if (problems.length) {
       throw argsError(problems);
@@ -449,12 +450,38 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
   }
 }
 
-/** Checks the vendor package file now (preview), adding a problem naming `rpcapdPackage` if it is unusable. */
-function packageFile(rpcapdPackage: string, problems: ArgProblem[]): string | undefined {
+/**
+ * Checks the vendor package file now (preview): it must be readable, and built for the image platform (rpcapd is a
+ * native binary; an arm64 image with an amd64 rpcapd would fail on every node).
+ */
+function packageFile(
+  rpcapdPackage: string,
+  imagePlatform: PodPacketForwardingArgs["imagePlatform"],
+  problems: ArgProblem[],
+): string | undefined {
+  let file: string;
   try {
-    return checkRpcapdPackage(rpcapdPackage, process.cwd());
+    file = checkRpcapdPackage(rpcapdPackage, process.cwd());
   } catch (err) {
     problems.push({ propertyPath: "rpcapdPackage", reason: (err as Error).message });
     return undefined;
   }
+  const platform = typeof imagePlatform === "string" ? imagePlatform : DEFAULTS.imagePlatform;
+  try {
+    const check = checkRpcapdArchitecture(file, platform);
+    if (!check.ok) {
+      problems.push({
+        propertyPath: "imagePlatform",
+        reason: check.message ?? "does not match rpcapdPackage",
+      });
+    } else if (check.message) {
+      pulumi.log.warn(`rpcapdPackage: ${check.message}; the image build checks the binary again`);
+    }
+  } catch (err) {
+    if (!(err instanceof RpcapdPackageError)) {
+      throw err;
+    }
+    pulumi.log.warn(`rpcapdPackage: ${err.message}; the image build will tell whether it holds rpcapd`);
+  }
+  return file;
 }

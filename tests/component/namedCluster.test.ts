@@ -4,6 +4,7 @@
  * comes from them, and every argument problem is reported before any child exists.
  */
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -134,7 +135,9 @@ describe("PodPacketForwarding: an existing EKS cluster by name", function () {
         "10.0.0.0/16, 100.64.0.0/16, running config saved (only what was added is removed on destroy).",
     ]);
     await settle();
-    const sensor = recorder.resources.find((r) => r.type === "pulumi-nodejs:dynamic/pod-packet-forwarding:SensorConfiguration");
+    const sensor = recorder.resources.find(
+      (r) => r.type === "pulumi-nodejs:dynamic/pod-packet-forwarding:SensorConfiguration",
+    );
     assert.equal(sensor?.name, "ppf-sensor-0");
     assert.deepEqual(sensor?.inputs.forwardingRules, [
       { interfaceAddress: "10.0.0.0/16", port: 2003 },
@@ -194,6 +197,36 @@ describe("PodPacketForwarding: an existing EKS cluster by name", function () {
     ]);
     assert.ok(errors.includes("sensorPort: 70000 must be between 1 and 65535"), errors.join("\n"));
     // Not even the component itself is registered.
+    assert.deepEqual(recorder.resources, []);
+  });
+
+  it("refuses an rpcapd package built for another architecture than the image, at preview", () => {
+    const root = path.join(tmp, "debroot");
+    fs.mkdirSync(path.join(root, "DEBIAN"), { recursive: true });
+    fs.mkdirSync(path.join(root, "usr", "sbin"), { recursive: true });
+    fs.writeFileSync(path.join(root, "usr", "sbin", "rpcapd"), "#!/bin/sh\n", { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(root, "DEBIAN", "control"),
+      "Package: rpcapd\nVersion: 9.6.0\nArchitecture: amd64\nMaintainer: test <t@example.com>\nDescription: stand-in\n",
+    );
+    const deb = path.join(tmp, "rpcapd_9.6.0_amd64-real.deb");
+    execFileSync("dpkg-deb", ["-Zgzip", "--build", "--root-owner-group", root, deb], { stdio: "ignore" });
+    assert.throws(
+      () =>
+        new PodPacketForwarding("ppf", {
+          cluster: "demo",
+          sensorIps: ["10.0.200.10"],
+          rpcapdPackage: deb,
+          imagePlatform: "linux/arm64",
+        }),
+      (err: unknown) => {
+        const e = (err as pulumi.InputPropertiesError).errors;
+        assert.equal(e.length, 1);
+        assert.equal(e[0].propertyPath, "imagePlatform");
+        assert.match(e[0].reason, /is built for amd64 .* but the image platform is linux\/arm64/);
+        return true;
+      },
+    );
     assert.deepEqual(recorder.resources, []);
   });
 
