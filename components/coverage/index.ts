@@ -27,3 +27,4 @@ export {
 } from "./coverageReport";
 export { describeWorkload, workloadOf, type WorkloadRef } from "./podOwners";
 export { coverageSummaryLine, renderCoverage } from "./renderCoverage";
+export { deployTimeCoverage, type DeployTimeCoverageInputs } from "./deployTimeCoverage";
