@@ -224,7 +224,11 @@ export async function runNodeAgent(
     });
     if (hooks) {
       const h = hooks;
-      watcher.subscribe((links) => h.reconcile(links.filter((l) => l.kind !== "bridge")));
+      // The IP stack never routes out of a bridge port or a bond slave (their master is the output device),
+      // and bridged frames leave through a port, not the bridge: neither kind can carry a marked packet.
+      watcher.subscribe((links) =>
+        h.reconcile(links.filter((l) => l.kind !== "bridge" && l.master === undefined)),
+      );
     }
     watcher.subscribe((links) => applyMirrored(links));
     if (s.datapath === "auto" && detected.evidence.length === 0) {

@@ -177,10 +177,28 @@ describe("device list parsing", function () {
         ifalias: "extrahop-rpcapd x",
         linkinfo: { info_kind: "ifb" },
       },
+      { ifindex: 9, ifname: "veth3f2a", flags: ["UP"], master: "cni0", linkinfo: { info_kind: "veth" } },
     ]);
     assert.deepStrictEqual(parseLinks(json), [
-      { ifindex: 1, name: "lo", kind: undefined, up: true, alias: undefined, ipv4: ["127.0.0.1"] },
-      { ifindex: 7, name: "ehcap0", kind: "ifb", up: false, alias: "extrahop-rpcapd x", ipv4: [] },
+      {
+        ifindex: 1,
+        name: "lo",
+        kind: undefined,
+        up: true,
+        alias: undefined,
+        master: undefined,
+        ipv4: ["127.0.0.1"],
+      },
+      {
+        ifindex: 7,
+        name: "ehcap0",
+        kind: "ifb",
+        up: false,
+        alias: "extrahop-rpcapd x",
+        master: undefined,
+        ipv4: [],
+      },
+      { ifindex: 9, name: "veth3f2a", kind: "veth", up: true, alias: undefined, master: "cni0", ipv4: [] },
     ]);
   });
 });

@@ -17,6 +17,8 @@ export interface Link {
   up: boolean;
   /** `ip link set ... alias` text, if any. */
   alias?: string;
+  /** The device this one is enslaved to (a bridge port's bridge, a bond slave's bond), if any. */
+  master?: string;
   /** IPv4 addresses, without prefix length. */
   ipv4: string[];
 }
@@ -26,6 +28,7 @@ interface IpJsonLink {
   ifname: string;
   flags?: string[];
   ifalias?: string;
+  master?: string;
   linkinfo?: { info_kind?: string };
   addr_info?: { family?: string; local?: string }[];
 }
@@ -41,6 +44,7 @@ export function parseLinks(json: string): Link[] {
       kind: l.linkinfo?.info_kind,
       up: (l.flags ?? []).includes("UP"),
       alias: l.ifalias,
+      master: l.master,
       ipv4: (l.addr_info ?? [])
         .filter((a) => a.family === "inet" && typeof a.local === "string")
         .map((a) => a.local as string),
