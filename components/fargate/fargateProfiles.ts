@@ -5,13 +5,16 @@
  * - `*` (none, one or several characters) and `?` (exactly one character) may appear anywhere in the namespace, the
  *   label keys and the label values ("Fargate profile wildcards"); no other pattern syntax exists;
  * - a pod matching several profiles gets the first by alphanumeric profile name, and a pod labelled
- *   `eks.amazonaws.com/fargate-profile: <name>` uses that profile only (it must still match one of its selectors).
+ *   `eks.amazonaws.com/fargate-profile: <name>` uses that profile only (it must still match one of its selectors);
+ * - a pod annotated `eks.amazonaws.com/compute-type: ec2` stays on EC2 whatever the profiles say (the EKS user guide,
+ *   "Get started with AWS Fargate", section "Update CoreDNS", removes that annotation from CoreDNS so it can move to
+ *   Fargate: https://docs.aws.amazon.com/eks/latest/userguide/fargate-getting-started.html).
  * Pure data and functions: the transform, the patch and the coverage report share them.
  */
 
 /** Label EKS puts on a Fargate pod naming its profile; a pod may also set it to pick a profile. */
 export const FARGATE_PROFILE_LABEL = "eks.amazonaws.com/fargate-profile";
-/** Label EKS puts on the node object of every Fargate pod. */
+/** Label EKS puts on the node object of every Fargate pod; as a pod annotation with value `ec2`, keeps the pod off Fargate. */
 export const FARGATE_COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type";
 
 /** One selector of a Fargate profile (EKS `FargateProfileSelector`). */
@@ -69,12 +72,17 @@ export function selectorMatches(
  * @param profiles the cluster's Fargate profiles
  * @param namespace the pod's namespace
  * @param labels the pod's labels (for a workload: its pod template's labels)
+ * @param annotations the pod's annotations (for a workload: its pod template's)
  */
 export function fargatePlacement(
   profiles: readonly FargateProfile[],
   namespace: string,
   labels: Record<string, string>,
+  annotations: Record<string, string> = {},
 ): FargatePlacement | undefined {
+  if (annotations[FARGATE_COMPUTE_TYPE_LABEL] === "ec2") {
+    return undefined;
+  }
   const requested = labels[FARGATE_PROFILE_LABEL];
   const candidates = [...profiles]
     .filter((p) => requested === undefined || p.name === requested)

@@ -167,29 +167,29 @@ export function withFargateSidecar(type: string, props: Props, args: FargateSide
     return undefined;
   }
   const namespace = plainAt(props, ["metadata", "namespace"]);
-  const labels = plainAt(props, [...kind.templatePath, "metadata", "labels"]);
-  const decide = (ns: unknown, l: unknown) =>
+  const templateMeta = plainAt(props, [...kind.templatePath, "metadata"]);
+  const decide = (ns: unknown, meta: unknown) =>
     fargatePlacement(
       args.fargateProfiles,
       typeof ns === "string" && ns !== "" ? ns : (args.defaultNamespace ?? "default"),
-      asObject(l) as Record<string, string>,
+      asObject(asObject(meta).labels) as Record<string, string>,
+      asObject(asObject(meta).annotations) as Record<string, string>,
     ) !== undefined;
   const specPath = [...kind.templatePath, "spec"];
-  if (namespace.known && labels.known && isPlain(labels.value)) {
-    if (!decide(namespace.value, labels.value)) {
+  if (namespace.known && templateMeta.known && isPlain(templateMeta.value)) {
+    if (!decide(namespace.value, templateMeta.value)) {
       return undefined;
     }
     return updateAt(props, specPath, (spec) => specWithSidecar(spec, args, kind)) as Props;
   }
-  // Namespace or labels known only later: decide then, and keep the spec as it is when the workload stays off Fargate.
+  // Namespace, labels or annotations known only later: decide then, and keep the spec as it is when the workload
+  // stays off Fargate.
   const nsInput = pulumi.output(props).apply((p) => asObject(asObject(p).metadata).namespace);
-  const labelsInput = pulumi
-    .output(props)
-    .apply((p) => plainAt(p, [...kind.templatePath, "metadata", "labels"]).value);
+  const metaInput = pulumi.output(props).apply((p) => plainAt(p, [...kind.templatePath, "metadata"]).value);
   return updateAt(props, specPath, (spec) =>
     pulumi
-      .all([nsInput, labelsInput])
-      .apply(([ns, l]) => (decide(ns, l) ? specWithSidecar(spec, args, kind) : spec)),
+      .all([nsInput, metaInput])
+      .apply(([ns, meta]) => (decide(ns, meta) ? specWithSidecar(spec, args, kind) : spec)),
   ) as Props;
 }
 

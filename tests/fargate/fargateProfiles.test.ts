@@ -64,6 +64,11 @@ describe("Fargate profiles", () => {
     assert.equal(fargatePlacement(profiles, "jobs", {}), undefined);
     assert.equal(fargatePlacement(profiles, "jobs", { fargate: "true" })?.selector.namespace, "jobs");
     assert.equal(fargatePlacement([], "shared", {}), undefined);
+    // The annotation that keeps a pod on EC2 (CoreDNS carries it on EKS).
+    assert.equal(
+      fargatePlacement(profiles, "shared", {}, { "eks.amazonaws.com/compute-type": "ec2" }),
+      undefined,
+    );
   });
 
   it("describes a selector for people", () => {

@@ -120,6 +120,23 @@ describe("Fargate sidecar transform", function () {
           { metadata: { namespace: pulumi.output("default") }, spec: { selector, template: app() } },
           child,
         );
+        new k8s.apps.v1.Deployment(
+          "pinned",
+          {
+            metadata: { namespace: "apps" },
+            spec: {
+              selector,
+              template: {
+                ...app(),
+                metadata: {
+                  labels: { app: "web" },
+                  annotations: { "eks.amazonaws.com/compute-type": "ec2" },
+                },
+              },
+            },
+          },
+          child,
+        );
         new k8s.core.v1.ConfigMap("settings", { metadata: { namespace: "apps" }, data: { a: "b" } }, child);
       }
     }
@@ -159,6 +176,7 @@ describe("Fargate sidecar transform", function () {
       ["kubernetes:batch/v1:Job", "local-report"],
       ["kubernetes:apps/v1:DaemonSet", "logs"],
       ["kubernetes:apps/v1:Deployment", "late-off"],
+      ["kubernetes:apps/v1:Deployment", "pinned"],
     ]) {
       const spec = podSpecOf(type, name);
       assert.deepEqual(spec, { containers: [{ name: "app", image: "nginx:1.27" }] }, `${name} is untouched`);
