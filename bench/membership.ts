@@ -4,8 +4,10 @@
 // observer (`nft monitor` in that namespace) timing each change from the API's commit to the kernel set.
 // Figures: CPU seconds of the agent's process tree (from /proc), peak memory, event-to-kernel latency, API requests.
 //
-//   npm run bench:membership -- [--sizes 1000,5000] [--old-sizes 1000] [--duration 60] [--rate 10]
-//                               [--node-flags "--max-semi-space-size=1"]   (flags for the typed program's node)
+//   npm run bench:membership -- [--sizes 1000,5000] [--old-sizes 1000] [--duration 60] [--rate 10] [--settle 20]
+//                               [--node host|debian18] [--node-flags "--max-semi-space-size=1"]
+// --node debian18 runs the typed program with Debian 12's nodejs 18, as the image does (fetched with apt-get
+// download, see membership/debianNode.ts); the default is the node running this script.
 //
 // "today" is agent/members.sh and what it needs, extracted from commit 9891d36 and driven against the same fake
 // API (curl, jq and nft). Needs root (network namespaces), nft, curl, jq.
@@ -16,7 +18,8 @@ import * as os from "os";
 import * as path from "path";
 import { renderSetDeclaration, SET_NAMES } from "../agent/src/membership/sets";
 import type { ChurnRecord } from "../harness/kube/churn";
-import { commandName, memoryMb, processTree, treeCpuSeconds } from "./membership/procfs";
+import { debianNode18 } from "./membership/debianNode";
+import { commandName, cpuSeconds, memoryMb, processTree, treeCpuSeconds } from "./membership/procfs";
 import { SetObserver } from "./membership/setObserver";
 
 const REPO = path.resolve(__dirname, "..");
@@ -30,10 +33,20 @@ interface Options {
   durationS: number;
   rate: number;
   nodeFlags: string[];
+  node: "host" | "debian18";
+  settleS: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [1000, 5000], oldSizes: [1000], durationS: 60, rate: 10, nodeFlags: [] };
+  const o: Options = {
+    sizes: [1000, 5000],
+    oldSizes: [1000],
+    durationS: 60,
+    rate: 10,
+    nodeFlags: [],
+    node: "host",
+    settleS: 20,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const v = argv[i + 1] ?? "";
     const list = (): number[] => (v === "" || v === "none" ? [] : v.split(",").map(Number));
@@ -45,6 +58,13 @@ function parseArgs(argv: string[]): Options {
       o.durationS = Number(v);
     } else if (argv[i] === "--rate") {
       o.rate = Number(v);
+    } else if (argv[i] === "--settle") {
+      o.settleS = Number(v);
+    } else if (argv[i] === "--node") {
+      if (v !== "host" && v !== "debian18") {
+        throw new Error("--node is host or debian18");
+      }
+      o.node = v;
     } else if (argv[i] === "--node-flags") {
       o.nodeFlags = v.split(" ").filter((f) => f !== "");
     } else {
@@ -63,9 +83,11 @@ interface Result {
   firstSyncS: number;
   syncCpuS: number;
   churnCpuS: number;
+  churnNftCpuS?: number;
   steadyPct: number;
   rssMb: number;
   rssNote: string;
+  privateMb: number;
   nftRssMb?: number;
   stateDirMb?: number;
   p50?: number;
@@ -226,7 +248,8 @@ async function runOne(impl: Impl, nodes: number, o: Options, work: string): Prom
     const stateDir = path.join("/dev/shm", `ppfbench-${process.pid}-${nodes}`);
     if (impl === "typed") {
       const bundle = bundleTyped(dir);
-      agent = spawn("ip", ["netns", "exec", ns, process.execPath, ...o.nodeFlags, bundle], {
+      const node = o.node === "debian18" ? debianNode18() : [process.execPath];
+      agent = spawn("ip", ["netns", "exec", ns, ...node, ...o.nodeFlags, bundle], {
         env,
         stdio: ["ignore", "ignore", log],
       });
@@ -252,12 +275,19 @@ async function runOne(impl: Impl, nodes: number, o: Options, work: string): Prom
     const root = agent.pid as number;
     const t0 = Date.now();
     let rssPeak = 0;
+    let privatePeak = 0;
     let statePeak = 0;
     sampler = setInterval(() => {
       const tree = processTree(root);
       rssPeak = Math.max(
         rssPeak,
-        tree.reduce((s, p) => s + memoryMb(p, "VmRSS"), 0),
+        tree.reduce((sum, p) => sum + memoryMb(p, "VmRSS"), 0),
+      );
+      // The program's own memory: what is not mapped from files (the node binary and its libraries are).
+      const own = tree.filter((p) => commandName(p) !== "nft");
+      privatePeak = Math.max(
+        privatePeak,
+        own.reduce((sum, p) => sum + memoryMb(p, "RssAnon"), 0),
       );
       statePeak = Math.max(statePeak, dirBytes(stateDir));
     }, 200);
@@ -268,6 +298,12 @@ async function runOne(impl: Impl, nodes: number, o: Options, work: string): Prom
     }
     const firstSyncS = (obs.transactions[obs.transactions.length - 1].time - t0) / 1000;
     const syncCpuS = treeCpuSeconds(root);
+    // Steady state: let the work that follows the first sync (garbage collection of the list's objects) finish.
+    await sleep(o.settleS * 1000);
+    const settledCpuS = treeCpuSeconds(root);
+    // The typed program's nft session is one long-lived child: its share is measured on its own.
+    const nftAtStart = processTree(root).find((p) => commandName(p) === "nft");
+    const nftCpuAtStart = nftAtStart ? cpuSeconds(nftAtStart) : 0;
     const churnStarted = message<{ records: ChurnRecord[] }>(fake, "churned");
     fake.send({
       type: "churn",
@@ -277,7 +313,10 @@ async function runOne(impl: Impl, nodes: number, o: Options, work: string): Prom
       nodeUpdatesPerSecond: nodes / 300,
     });
     const { records } = await churnStarted;
-    const churnCpuS = treeCpuSeconds(root) - syncCpuS;
+    const churnCpuS = treeCpuSeconds(root) - settledCpuS;
+    const nftNow = processTree(root).find((p) => commandName(p) === "nft");
+    const churnNftCpuS =
+      impl === "typed" && nftNow === nftAtStart && nftNow ? cpuSeconds(nftNow) - nftCpuAtStart : undefined;
     const kernelChanges = records.filter((r) => r.op !== "update");
     const latencyOf = (r: ChurnRecord): number | undefined => obs.latency(r.ip, r.op === "create", r.time);
     await waitUntil(
@@ -305,9 +344,11 @@ async function runOne(impl: Impl, nodes: number, o: Options, work: string): Prom
       firstSyncS,
       syncCpuS,
       churnCpuS,
+      churnNftCpuS,
       steadyPct: (100 * churnCpuS) / o.durationS,
       rssMb: impl === "typed" ? memoryMb(root, "VmHWM") : rssPeak,
       rssNote: impl === "typed" ? "VmHWM" : "sampled tree",
+      privateMb: privatePeak,
       nftRssMb: nftPid ? memoryMb(nftPid, "VmHWM") : undefined,
       stateDirMb: impl === "today" ? statePeak / 1024 / 1024 : undefined,
       p50: percentile(latencies, 50),
@@ -349,21 +390,26 @@ const fmt = (v: number | undefined, digits = 1): string => (v === undefined ? "-
 function printTable(results: Result[], o: Options): void {
   console.log(
     `\nmembership of one node agent, ${PODS_PER_NODE} pods per node, churn ${o.rate} pod changes/s for ${o.durationS} s` +
-      ` (40 % create, 40 % delete, 20 % update; plus node status updates, one per node per 5 min)`,
+      ` (40 % create, 40 % delete, 20 % update; plus node status updates, one per node per 5 min), ` +
+      `starting ${o.settleS} s after the first sync`,
   );
   console.log(
-    "| implementation | nodes | pods | first sync (s) | CPU to first sync (s) | CPU during churn (s) | steady CPU (% of a core) | peak RSS (MB) | nft RSS (MB) | state files (MB) | event-to-kernel p50 / p99 (ms) | changes reflected | list requests | watch requests |",
+    "| implementation | nodes | pods | first sync (s) | CPU to first sync (s) | CPU during churn (s), of which nft | steady CPU (% of a core) | peak RSS (MB) | peak private (MB) | nft RSS (MB) | state files (MB) | event-to-kernel p50 / p99 (ms) | changes reflected | list requests | watch requests |",
   );
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
   for (const r of results) {
     console.log(
-      `| ${r.impl === "typed" ? "typed program" : `today (members.sh @ ${OLD_COMMIT})`} | ${r.nodes} | ${r.pods} | ${fmt(r.firstSyncS)} | ${fmt(r.syncCpuS)} | ${fmt(r.churnCpuS, 2)} | ${fmt(r.steadyPct)} | ${fmt(r.rssMb, 0)} (${r.rssNote}) | ${fmt(r.nftRssMb, 0)} | ${fmt(r.stateDirMb, 0)} | ${fmt(r.p50, 0)} / ${fmt(r.p99, 0)} | ${r.reflected} | ${r.lists} | ${r.watches} |`,
+      `| ${r.impl === "typed" ? "typed program" : `today (members.sh @ ${OLD_COMMIT})`} | ${r.nodes} | ${r.pods} | ${fmt(r.firstSyncS)} | ${fmt(r.syncCpuS)} | ${fmt(r.churnCpuS, 2)}${r.churnNftCpuS === undefined ? "" : `, ${fmt(r.churnNftCpuS, 2)}`} | ${fmt(r.steadyPct)} | ${fmt(r.rssMb, 0)} (${r.rssNote}) | ${fmt(r.privateMb, 0)} | ${fmt(r.nftRssMb, 0)} | ${fmt(r.stateDirMb, 0)} | ${fmt(r.p50, 0)} / ${fmt(r.p99, 0)} | ${r.reflected} | ${r.lists} | ${r.watches} |`,
     );
   }
   console.log(
-    `\nNode ${process.version} (the image runs Debian 12's nodejs 18), ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ""}; ` +
-      `kernel ${os.release()}; ${new Date().toISOString()}. The CPU is shared with other work on this machine: ` +
-      "figures are indicative; targets: < 3 % steady CPU, < 64 MB RSS, p99 < 1 s, one list per (re)connect.",
+    `\nTyped program: esbuild bundle of agent/src/membership/standalone.ts run by ` +
+      `${o.node === "debian18" ? "Debian 12's nodejs 18 (as in the image)" : `node ${process.version}`}` +
+      `${o.nodeFlags.length > 0 ? ` with ${o.nodeFlags.join(" ")}` : ""}; peak private = RssAnon (the node binary and ` +
+      `its libraries, about 35 MB of VmHWM, are file pages shared with every other node process). ` +
+      `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ""}; kernel ${os.release()}; ${new Date().toISOString()}. ` +
+      "The CPU is shared with other work on this machine: figures are indicative; " +
+      "targets: < 3 % steady CPU, < 64 MB RSS, p99 < 1 s, one list per (re)connect.",
   );
 }
 

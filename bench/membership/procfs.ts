@@ -52,8 +52,8 @@ export function treeCpuSeconds(pid: number): number {
   return processTree(pid).reduce((sum, p) => sum + cpuSeconds(p), 0);
 }
 
-/** A memory field of /proc/PID/status in MB (VmHWM, VmRSS), 0 when gone. */
-export function memoryMb(pid: number, field: "VmHWM" | "VmRSS"): number {
+/** A memory field of /proc/PID/status in MB (VmHWM, VmRSS, RssAnon), 0 when gone. */
+export function memoryMb(pid: number, field: "VmHWM" | "VmRSS" | "RssAnon"): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(read(`/proc/${pid}/status`) ?? "");
   return m ? Number(m[1]) / 1024 : 0;
 }

@@ -143,7 +143,19 @@ export function startMembership(opts: MembershipOptions): Membership {
     isAgent: parseLabelSelector(opts.agentSelector),
     sidecarContainerName: opts.sidecarContainerName,
   };
-  const nodeReading = { isMirrorable: (t: string) => opts.isMirrorable(t) };
+  // Node updates arrive every few minutes per node (status reports) and a cluster has few instance types: the
+  // answer per type is kept rather than matched against the pattern list again each time.
+  const mirrorable = new Map<string, boolean>();
+  const nodeReading = {
+    isMirrorable: (t: string): boolean => {
+      let answer = mirrorable.get(t);
+      if (answer === undefined) {
+        answer = opts.isMirrorable(t);
+        mirrorable.set(t, answer);
+      }
+      return answer;
+    },
+  };
 
   // Mirror coverage depends on node age: wake up when the next node settles.
   let settleTimer: NodeJS.Timeout | undefined;
