@@ -7,7 +7,8 @@
  * Two forms of the same transform:
  * - {@link fargateSidecarTransform}: a `ResourceTransform`, for `pulumi.runtime.registerResourceTransform(...)` (the
  *   whole stack, including resources inside components and packaged components) or the `transforms` resource option
- *   of one resource or component. The engine calls it, so it needs a Pulumi CLI that supports transforms (3.108+).
+ *   of one resource or component. The engine calls it, so it needs a Pulumi CLI that supports transforms (the SDK
+ *   refuses otherwise: "The Pulumi CLI does not support transforms").
  * - {@link fargateSidecarTransformation}: the older in-process `ResourceTransformation`, for the `transformations`
  *   resource option and `pulumi.runtime.registerStackTransformation(...)`. It works where the engine cannot call
  *   back (unit tests under `pulumi.runtime.setMocks`), but does not reach into packaged (remote) components.

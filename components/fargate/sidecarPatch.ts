@@ -70,8 +70,8 @@ export function fargateSidecarPatch(kind: string, settings: SidecarPatchSettings
   };
 }
 
-/** File name of a patch in the plan's output folder, e.g. `fargate-sidecar.deployment.strategic.json`. */
-export function sidecarPatchFileName(kind: string, form: "strategic" | "json"): string {
+/** File name of a patch in the plan's output folder, e.g. `fargate-sidecar.deployment.strategic.json` or `.jsonpatch.json`. */
+export function sidecarPatchFileName(kind: string, form: "strategic" | "jsonpatch"): string {
   return `fargate-sidecar.${kind.toLowerCase()}.${form}.json`;
 }
 
@@ -97,7 +97,7 @@ export function sidecarPatchFiles(settings: SidecarPatchSettings): Record<string
   for (const kind of ["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"]) {
     const patch = fargateSidecarPatch(kind, settings);
     files[sidecarPatchFileName(kind, "strategic")] = `${JSON.stringify(patch.strategicMerge, null, 2)}\n`;
-    files[sidecarPatchFileName(kind, "json")] = `${JSON.stringify(patch.json, null, 2)}\n`;
+    files[sidecarPatchFileName(kind, "jsonpatch")] = `${JSON.stringify(patch.json, null, 2)}\n`;
   }
   return files;
 }
