@@ -30,15 +30,15 @@ export interface AgentScheduling {
   nodeSelector?: Record<string, string>;
 }
 
-/** Taint keys the DaemonSet controller tolerates for every DaemonSet pod (the agent is a hostNetwork pod). */
-export const DAEMONSET_TOLERATED_TAINTS: readonly string[] = [
-  "node.kubernetes.io/not-ready",
-  "node.kubernetes.io/unreachable",
-  "node.kubernetes.io/disk-pressure",
-  "node.kubernetes.io/memory-pressure",
-  "node.kubernetes.io/pid-pressure",
-  "node.kubernetes.io/unschedulable",
-  "node.kubernetes.io/network-unavailable",
+/** Tolerations the DaemonSet controller adds to every DaemonSet pod (the agent is a hostNetwork pod). */
+export const DAEMONSET_TOLERATIONS: readonly Toleration[] = [
+  { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute" },
+  { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute" },
+  { key: "node.kubernetes.io/disk-pressure", operator: "Exists", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/memory-pressure", operator: "Exists", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/pid-pressure", operator: "Exists", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/network-unavailable", operator: "Exists", effect: "NoSchedule" },
 ];
 
 /** True when `toleration` tolerates `taint`. */
@@ -94,10 +94,10 @@ export function agentExclusions(node: NodeObject, agent: AgentScheduling): strin
     }
   }
   for (const taint of node.spec?.taints ?? []) {
-    if (taint.effect === "PreferNoSchedule" || DAEMONSET_TOLERATED_TAINTS.includes(taint.key)) {
+    if (taint.effect === "PreferNoSchedule") {
       continue;
     }
-    if (!agent.tolerations.some((t) => tolerates(t, taint))) {
+    if (![...agent.tolerations, ...DAEMONSET_TOLERATIONS].some((t) => tolerates(t, taint))) {
       reasons.push(`untolerated taint ${describeTaint(taint)}`);
     }
   }

@@ -4,7 +4,7 @@
  */
 export {
   agentExclusions,
-  DAEMONSET_TOLERATED_TAINTS,
+  DAEMONSET_TOLERATIONS,
   describeTaint,
   isFargateNode,
   tolerates,
