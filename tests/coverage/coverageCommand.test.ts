@@ -114,7 +114,20 @@ describe("coverage command", function () {
   let cluster: ServedCluster;
   let dir: string;
   let fake: FakeAwsServer | undefined;
-  let savedEnv: NodeJS.ProcessEnv;
+  /** The variables the SDK reads, saved before each test and put back after it (process.env itself stays the same object). */
+  const SDK_VARIABLES = [
+    "HOME",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+  ];
+  let savedEnv: Record<string, string | undefined>;
 
   before(async () => {
     cluster = await serveRecordedCluster({
@@ -129,7 +142,7 @@ describe("coverage command", function () {
     await cluster.close();
   });
   beforeEach(() => {
-    savedEnv = { ...process.env };
+    savedEnv = Object.fromEntries(SDK_VARIABLES.map((k) => [k, process.env[k]]));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ppf-coverage-"));
     fs.writeFileSync(path.join(dir, "kubeconfig"), cluster.kubeconfig);
     fs.writeFileSync(
@@ -140,7 +153,13 @@ describe("coverage command", function () {
     fs.writeFileSync(path.join(dir, "config"), "");
   });
   afterEach(async () => {
-    process.env = savedEnv;
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) {
+        delete process.env[k];
+      } else {
+        process.env[k] = v;
+      }
+    }
     await fake?.close();
     fake = undefined;
     fs.rmSync(dir, { recursive: true, force: true });
@@ -172,15 +191,15 @@ describe("coverage command", function () {
 
   /** Runs the command with the process environment the SDK reads (endpoint, default keys, no real ~/.aws). */
   async function run(argv: string[], extra: Partial<CoverageIo> = {}) {
-    process.env = {
-      ...savedEnv,
+    Object.assign(process.env, {
       HOME: dir,
       AWS_CONFIG_FILE: path.join(dir, "config"),
       AWS_SHARED_CREDENTIALS_FILE: path.join(dir, "no-such-credentials"),
       AWS_ACCESS_KEY_ID: DEFAULT_KEY.accessKeyId,
       AWS_SECRET_ACCESS_KEY: DEFAULT_KEY.secretAccessKey,
       AWS_ENDPOINT_URL: fake?.url ?? "http://127.0.0.1:9",
-    };
+    });
+    delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
     delete process.env.AWS_REGION;
     delete process.env.AWS_DEFAULT_REGION;
