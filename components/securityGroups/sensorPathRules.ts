@@ -56,8 +56,11 @@ export interface SensorPathInputs<Id> {
   nodeGroups: SourceGroup<Id>[];
   /** Groups that security groups for pods (SecurityGroupPolicy) give to pods running a sidecar. */
   podGroups: SourceGroup<Id>[];
-  /** The sensors' RPCAP port. */
-  sensorPort: number;
+  /**
+   * The sensors' RPCAP port, or `unknown` while it is an Output: then a separate control rule is planned whenever
+   * the data ports are narrowed, and the caller fills its port in.
+   */
+  sensorPort: number | "unknown";
   /** Ports the sensors use for RPCAP data, when known. Default every port. */
   sensorDataPorts?: PortRange;
   /** The mirror target, when mirroring. */
@@ -79,7 +82,7 @@ export interface IngressRule<Id> {
   sourceSecurityGroupId: Id;
   /** `tcp` or `udp`. */
   protocol: "tcp" | "udp";
-  /** Port range. */
+  /** Port range (`-1` for the RPCAP port while it is unknown: the caller puts it in). */
   ports: PortRange;
   /** Why (the rule's description in AWS, at most 255 characters). */
   description: string;
@@ -93,8 +96,10 @@ export interface SensorPathPlan<Id> {
   lines: string[];
 }
 
-function within(range: PortRange, port: number): boolean {
-  return range.from <= port && port <= range.to;
+function within(range: PortRange, port: number | "unknown"): boolean {
+  return port === "unknown"
+    ? range.from === ALL_PORTS.from && range.to === ALL_PORTS.to
+    : range.from <= port && port <= range.to;
 }
 
 function portsText(range: PortRange): string {
@@ -115,7 +120,7 @@ export function sensorPathPlan<Id>(inputs: SensorPathInputs<Id>): SensorPathPlan
   const data = inputs.sensorDataPorts ?? ALL_PORTS;
   const sources = [...inputs.nodeGroups, ...inputs.podGroups];
   const sourceNames = sources.map((s) => s.label).join(", ") || "the node security groups";
-  const rpcapText = `TCP ${inputs.sensorPort} (RPCAP control) and TCP+UDP ${portsText(data)} (RPCAP data, sensor-chosen)`;
+  const rpcapText = `TCP ${inputs.sensorPort === "unknown" ? "sensorPort" : inputs.sensorPort} (RPCAP control) and TCP+UDP ${portsText(data)} (RPCAP data, sensor-chosen)`;
   if (inputs.sensorSecurityGroupId === undefined) {
     lines.push(
       `sensorSecurityGroupId is not set: nothing is created for the sensors; their security group must allow ` +
@@ -134,7 +139,10 @@ export function sensorPathPlan<Id>(inputs: SensorPathInputs<Id>): SensorPathPlan
           securityGroupId: sensorGroup,
           sourceSecurityGroupId: s.securityGroupId,
           protocol: "tcp",
-          ports: { from: inputs.sensorPort, to: inputs.sensorPort },
+          ports:
+            inputs.sensorPort === "unknown"
+              ? { from: -1, to: -1 }
+              : { from: inputs.sensorPort, to: inputs.sensorPort },
           description: `RPCAP control from the ${s.label} (pod-packet-forwarding)`,
         });
       }

@@ -24,7 +24,7 @@ export interface SensorSecurityGroupRulesArgs {
   /** Groups that security groups for pods give to pods with a capture sidecar (SecurityGroupPolicy). */
   podSecurityGroupIds?: pulumi.Input<string>[];
   /** The sensors' RPCAP port. Default 2003. */
-  sensorPort?: number;
+  sensorPort?: pulumi.Input<number>;
   /** The sensors' RPCAP data ports, when known. Default every port. */
   sensorDataPorts?: PortRange;
   /** The mirror target, when mirroring. */
@@ -74,7 +74,10 @@ export class SensorSecurityGroupRules extends pulumi.ComponentResource {
       sensorSecurityGroupId: args.sensorSecurityGroupId,
       nodeGroups,
       podGroups,
-      sensorPort: args.sensorPort ?? 2003,
+      sensorPort:
+        typeof args.sensorPort === "number" || args.sensorPort === undefined
+          ? (args.sensorPort ?? 2003)
+          : "unknown",
       sensorDataPorts: args.sensorDataPorts,
       mirroring: args.mirroring,
     });
@@ -87,8 +90,8 @@ export class SensorSecurityGroupRules extends pulumi.ComponentResource {
           securityGroupId: rule.securityGroupId,
           referencedSecurityGroupId: rule.sourceSecurityGroupId,
           ipProtocol: rule.protocol,
-          fromPort: rule.ports.from,
-          toPort: rule.ports.to,
+          fromPort: rule.ports.from === -1 ? (args.sensorPort as pulumi.Input<number>) : rule.ports.from,
+          toPort: rule.ports.to === -1 ? (args.sensorPort as pulumi.Input<number>) : rule.ports.to,
           description: rule.description,
           tags: args.tags,
         },

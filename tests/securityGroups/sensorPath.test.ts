@@ -186,6 +186,21 @@ describe("sensor path security groups", () => {
       );
     });
 
+    it("puts an RPCAP port known only later into the control rule", async () => {
+      new SensorSecurityGroupRules("ppf-sg", {
+        sensorSecurityGroupId: "sg-0sensor0000000001",
+        clusterSecurityGroupId: "sg-0f1e2d3c4b5a69788",
+        sensorPort: pulumi.output(2055),
+        sensorDataPorts: { from: 40000, to: 40100 },
+      });
+      await settle();
+      assert.deepEqual(rulesOf(), [
+        "sg-0sensor0000000001<-sg-0f1e2d3c4b5a69788 tcp 2055-2055",
+        "sg-0sensor0000000001<-sg-0f1e2d3c4b5a69788 tcp 40000-40100",
+        "sg-0sensor0000000001<-sg-0f1e2d3c4b5a69788 udp 40000-40100",
+      ]);
+    });
+
     it("registers no rule without the sensor group, and keeps the plan lines", async () => {
       const sg = new SensorSecurityGroupRules("ppf-sg", {
         clusterSecurityGroupId: pulumi.output("sg-0f1e2d3c4b5a69788"),
