@@ -196,9 +196,28 @@ async function main(): Promise<void> {
       out.push(`| ${cls} | ${cells.join(" | ")} |`);
     }
   }
+  const sum = (r: Record<string, number> | undefined): number =>
+    Object.values(r ?? {}).reduce((a, b) => a + b, 0);
   out.push(
     "",
-    "### Bytes delivered for the matrix's traffic mix (kB of IPv4 frames; mirror = AWS copies of the node's ENIs, agent = the node agent's stream)",
+    "### Bytes delivered for the matrix's traffic mix, all nodes (kB of IPv4 frames)",
+    "",
+    "| layout | VPC_MIRRORING | AWS mirror copies before | after | agents + sidecars before | after | at the sensor before | after |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const l of layouts) {
+    for (const m of modes) {
+      const b = find(l, m, "v1")?.bytes;
+      const a = find(l, m, "checkout")?.bytes;
+      out.push(
+        `| ${layoutName(l)} | ${m} | ${kb(sum(b?.mirror))} | ${kb(sum(a?.mirror))} | ${kb(sum(b?.agent))} | ${kb(sum(a?.agent))} | ` +
+          `${kb(sum(b?.mirror) + sum(b?.agent))} | ${kb(sum(a?.mirror) + sum(a?.agent))} |`,
+      );
+    }
+  }
+  out.push(
+    "",
+    "### The same per node (mirror = AWS copies of the node's ENIs, agent = the node's agent or the Fargate pod's sidecar)",
     "",
     "| layout | VPC_MIRRORING | node | mirror before | mirror after | agent before | agent after |",
     "|---|---|---|---|---|---|---|",
