@@ -156,14 +156,18 @@ describe("node agent nft table, rendered", function () {
     );
   });
 
-  it("decides in the documented order: never-ends, overlay, sidecar, uplink arrivals, then local", function () {
+  it("decides in the documented order: sensors, loopback, services, overlay, sidecar, uplink arrivals, then local", function () {
     assert.deepStrictEqual(select(renderRuleset(spec(false))), [
-      "ip saddr @never_src return",
-      "ip daddr @never_dst return",
+      "ip saddr @sensors return",
+      "ip daddr @sensors return",
+      "ip saddr 127.0.0.0/8 return",
+      "ip daddr 10.100.0.0/16 return",
       'ip protocol 4 ip saddr @nodes4 ip daddr @nodes4 counter name "skipped_overlay" return',
       'udp dport { 4789 } ip saddr @nodes4 ip daddr @nodes4 counter name "skipped_overlay" return',
       'ip daddr @sidecar4 counter name "skipped_sidecar" return',
-      "iifname @uplink_patterns goto from_uplink",
+      'iifname "eth*" goto from_uplink',
+      'iifname "ens*" goto from_uplink',
+      'iifname "vlan.eth.*" goto from_uplink',
       "iifname @uplink_devices goto from_uplink",
       'counter name "selected_local" goto clone',
     ]);

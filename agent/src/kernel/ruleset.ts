@@ -113,13 +113,10 @@ export function renderRuleset(spec: RulesetSpec): string {
     `delete table ip ${TABLE}`,
     `table ip ${TABLE} {`,
     `\tcomment "owner ${spec.owner}"`,
-    // One lookup per end: a source that is a sensor or loopback, a destination that is a sensor or a service IP.
-    // auto-merge: these are loaded once, and a sensor inside a service range must not fail the load.
-    `\tset never_src {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge${elements([...spec.sensors, "127.0.0.0/8"])}\n\t}`,
-    `\tset never_dst {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge${elements([...spec.sensors, ...spec.serviceCidrs])}\n\t}`,
+    // A hash set: every selected packet pays these lookups, and an interval set (rbtree) costs several times more.
+    `\tset sensors {\n\t\ttype ipv4_addr${elements(spec.sensors)}\n\t}`,
     // Membership's sets, declared as membership declares them (agent/src/membership/sets.ts).
     ...SET_NAMES.map(renderSetDeclaration),
-    `\tset uplink_patterns {\n\t\ttype ifname\n\t\tflags interval${elements(spec.uplinkPatterns.map((p) => JSON.stringify(p)))}\n\t}`,
     `\tset ${SETS.uplinkDevices} {\n\t\ttype ifname\n\t}`,
     `\tset ${SETS.egressHooked} {\n\t\ttype iface_index\n\t\tcomment "devices whose egress chain clones marked packets"\n\t}`,
   ];
@@ -147,8 +144,11 @@ export function renderRuleset(spec: RulesetSpec): string {
     "\t\tjump select",
     "\t}",
     "\tchain select {",
-    "\t\tip saddr @never_src return",
-    "\t\tip daddr @never_dst return",
+    "\t\tip saddr @sensors return",
+    "\t\tip daddr @sensors return",
+    "\t\tip saddr 127.0.0.0/8 return",
+    // One prefix compare per service range (a bitwise and a compare: cheaper than an interval lookup).
+    ...spec.serviceCidrs.map((c) => `\t\tip daddr ${c} return`),
     // Only where the datapath encapsulates between nodes: every rule costs every selected packet.
     ...(spec.overlayIpip
       ? [
@@ -161,7 +161,8 @@ export function renderRuleset(spec: RulesetSpec): string {
         ]
       : []),
     `\t\tip daddr @${SETS.sidecar4} counter name "${COUNTERS.skippedSidecar}" return`,
-    "\t\tiifname @uplink_patterns goto from_uplink",
+    // One compare per pattern (a wildcard is a prefix compare), then the devices found by kind.
+    ...spec.uplinkPatterns.map((p) => `\t\tiifname ${JSON.stringify(p)} goto from_uplink`),
     `\t\tiifname @${SETS.uplinkDevices} goto from_uplink`,
     ...(m ? [`\t\toifname @${SETS.mirroredUplinks} goto defer_to_wire`] : []),
     `\t\tcounter name "${COUNTERS.selectedLocal}" goto clone`,
