@@ -7,16 +7,24 @@
 // simulation's tools, like the tests. Not part of CI.
 //
 //   node -r ts-node/register/transpile-only harness/sim/exactlyOnceBench.ts [--layouts vpc-cni/standard,...]
-//        [--modes false,true] [--agents v1,checkout]
+//        [--modes false,true] [--agents v1,checkout,image]
+// (`image`: the after agent with node A's inside the image built from agent/Dockerfile; not in the default set.)
 //
 // EHSIM_VERBOSE=1 also prints every flow's line (where wrong copies came from).
 import { v1Baseline, V1_COMMIT } from "./baseline";
-import { Capture, Cluster, checkoutMirrorModel, fromMirror } from "./cluster";
+import { AgentRunner, Capture, Cluster, checkoutMirrorModel, fromMirror } from "./cluster";
 import { CapshSidecarRunner } from "./fargate";
+import { ImageRunner } from "./image-runner";
 import { FlowResult, formatResults, runMatrix, tally } from "./matrix";
 import { Layout } from "./topology";
 
-type AgentName = "v1" | "checkout";
+/** v1 = before; checkout = after; image = after, with node A's agent inside the image built from agent/Dockerfile. */
+type AgentName = "v1" | "checkout" | "image";
+const AGENT_TITLES: Record<AgentName, string> = {
+  v1: "before",
+  checkout: "after",
+  image: "after, node A in the image",
+};
 
 interface Run {
   layout: Layout;
@@ -53,7 +61,7 @@ function parseArgs(argv: string[]): { layouts: Layout[]; modes: boolean[]; agent
     } else if (flag === "--modes") {
       modes = value.split(",").map((x) => x === "true");
     } else if (flag === "--agents") {
-      agents = value.split(",").filter((x): x is AgentName => x === "v1" || x === "checkout");
+      agents = value.split(",").filter((x): x is AgentName => x in AGENT_TITLES);
     } else {
       throw new Error(`unknown argument ${flag} (--layouts, --modes, --agents)`);
     }
@@ -82,6 +90,7 @@ async function runLayout(layout: Layout, modes: boolean[], agents: AgentName[]):
   const runs: Run[] = [];
   const c = await Cluster.create({ layout });
   const v1 = agents.includes("v1") ? v1Baseline() : undefined;
+  let image: ImageRunner | undefined;
   try {
     for (const mode of modes) {
       for (const agent of agents) {
@@ -92,7 +101,9 @@ async function runLayout(layout: Layout, modes: boolean[], agents: AgentName[]):
             await c.startAgents(mode, runners);
           } else {
             c.mirrorModel = checkoutMirrorModel(c.topology);
-            await c.startAgents(mode, {}, {}, { sidecar: new CapshSidecarRunner() });
+            const runners: Record<string, AgentRunner> =
+              agent === "image" ? { A: (image ??= await ImageRunner.build()) } : {};
+            await c.startAgents(mode, runners, {}, { sidecar: new CapshSidecarRunner() });
           }
           const results = await runMatrix(c, mode);
           runs.push({ layout, mode, agent, results, bytes: bytesBySide(c, c.collect()) });
@@ -164,21 +175,20 @@ async function main(): Promise<void> {
     `exactly once on the kernel simulation, before (v1 agent and filter of ${V1_COMMIT}, no sidecar) and after (this checkout)`,
     `Node ${process.version}, ${new Date().toISOString()}; counts are total copies per marked packet (agents + sidecars + AWS mirror copies)`,
     "",
-    "| layout | VPC_MIRRORING | packets | before: once / duplicated / missed | after: once / duplicated / missed |",
-    "|---|---|---|---|---|",
+    `| layout | VPC_MIRRORING | packets | ${agents.map((a) => `${AGENT_TITLES[a]}: once / duplicated / missed`).join(" | ")} |`,
+    `|---|---|---|${agents.map(() => "---").join("|")}|`,
   ];
   for (const l of layouts) {
     for (const m of modes) {
-      const after = find(l, m, "checkout");
-      const before = find(l, m, "v1");
-      const packets = tally((after ?? before)?.results ?? []).packets;
-      out.push(`| ${layoutName(l)} | ${m} | ${packets} | ${summary(before)} | ${summary(after)} |`);
+      const runs = agents.map((a) => find(l, m, a));
+      const packets = tally(runs.find((r) => r && r.results.length > 0)?.results ?? []).packets;
+      out.push(`| ${layoutName(l)} | ${m} | ${packets} | ${runs.map(summary).join(" | ")} |`);
     }
   }
   for (const l of layouts) {
     out.push("", `### ${layoutName(l)}: copies per flow (req/rsp/err; ✗ = not once)`, "");
     out.push(
-      `| flow class | ${modes.flatMap((m) => agents.map((a) => `${a === "v1" ? "before" : "after"}, ${m}`)).join(" | ")} |`,
+      `| flow class | ${modes.flatMap((m) => agents.map((a) => `${AGENT_TITLES[a]}, ${m}`)).join(" | ")} |`,
     );
     out.push(`|---|${modes.flatMap(() => agents.map(() => "---")).join("|")}|`);
     const classes: string[] = [];
