@@ -422,13 +422,14 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   try {
     for (const nodes of [...new Set([...o.sizes, ...o.oldSizes])].sort((a, b) => a - b)) {
-      if (o.sizes.includes(nodes)) {
-        console.error(`typed program, ${nodes} nodes ...`);
-        results.push(await runOne("typed", nodes, o, work));
-      }
-      if (o.oldSizes.includes(nodes)) {
-        console.error(`today's members.sh, ${nodes} nodes ...`);
-        results.push(await runOne("today", nodes, o, work));
+      for (const impl of ["typed", "today"] as const) {
+        if ((impl === "typed" ? o.sizes : o.oldSizes).includes(nodes)) {
+          console.error(`${impl === "typed" ? "typed program" : "today's members.sh"}, ${nodes} nodes ...`);
+          const r = await runOne(impl, nodes, o, work);
+          // Each result as soon as it exists: a later size may take long or fail.
+          console.error(JSON.stringify(r));
+          results.push(r);
+        }
       }
     }
   } finally {

@@ -359,7 +359,9 @@ export function makePod(o: PodOptions): KubeObject {
 /** The agent's own pod on a node (hostNetwork: its address is the node's). */
 export function makeAgentPod(node: string, hostIp: string, opts: Partial<PodOptions> = {}): KubeObject {
   return makePod({
-    name: `extrahop-rpcapd-${crypto.createHash("md5").update(node).digest("hex").slice(0, 5)}`,
+    // Real DaemonSet pods get 5 random characters that the API server keeps unique; 12 hex characters derived from
+    // the node keep 150,000 generated names free of collisions.
+    name: `extrahop-rpcapd-${crypto.createHash("md5").update(node).digest("hex").slice(0, 12)}`,
     namespace: AGENT_NAMESPACE,
     nodeName: node,
     hostIp,
@@ -404,7 +406,7 @@ export function buildCluster(shape: ClusterShape): GeneratedCluster {
     }
     pods.push(
       makePod({
-        name: `kube-proxy-${crypto.createHash("md5").update(name).digest("hex").slice(0, 5)}`,
+        name: `kube-proxy-${crypto.createHash("md5").update(name).digest("hex").slice(0, 12)}`,
         namespace: "kube-system",
         nodeName: name,
         hostIp: ip,

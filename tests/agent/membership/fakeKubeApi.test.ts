@@ -4,7 +4,7 @@
 import * as assert from "assert";
 import * as http from "http";
 import { runChurn } from "../../../harness/kube/churn";
-import { makePod, nodeIp, nodeName } from "../../../harness/kube/clusterObjects";
+import { buildCluster, makePod, nodeIp, nodeName } from "../../../harness/kube/clusterObjects";
 import type { FakeKubeApi } from "../../../harness/kube/server";
 import type { ObjectStore } from "../../../harness/kube/store";
 import { startFakeApi } from "./support";
@@ -233,6 +233,19 @@ describe("fake Kubernetes API server", () => {
     assert.strictEqual(reply.status, 422);
     assert.strictEqual(JSON.parse(reply.body).message, "dry run in default");
     assert.strictEqual(fake.requests.create, 1);
+  });
+
+  it("a generated 5,000-node cluster has no two pods with the same name or address", () => {
+    const c = buildCluster({ nodes: 5000, podsPerNode: 1 });
+    const keys = new Set(c.pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+    assert.strictEqual(keys.size, c.pods.length);
+    const workloadIps = c.pods
+      .filter((p) => !(p.spec as { hostNetwork?: boolean }).hostNetwork)
+      .map((p) => (p.status as { podIP: string }).podIP);
+    const nodeIps = c.nodes.map(
+      (n) => (n.status as { addresses: { address: string }[] }).addresses[0].address,
+    );
+    assert.strictEqual(new Set([...workloadIps, ...nodeIps]).size, workloadIps.length + nodeIps.length);
   });
 
   it("the churn driver makes seeded, timestamped creations, deletions and updates", async () => {
