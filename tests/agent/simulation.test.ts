@@ -82,7 +82,11 @@ function proveLayout(layout: T.Layout, iptables: string): void {
         let cap: Capture;
 
         before(async function () {
-          await cluster!.startAgents(mirroring, {}, {}, { sidecar: new CapshSidecarRunner() });
+          // The graceful handover below needs the agents' SHUTDOWN_DELAY (the harness's default is 0 s).
+          const handover = layout.podNetworking === "vpc-cni" && !mirroring;
+          await cluster!.startAgents(mirroring, {}, handover ? { SHUTDOWN_DELAY: "3" } : {}, {
+            sidecar: new CapshSidecarRunner(),
+          });
           results = await runMatrix(cluster!, mirroring);
           cap = cluster!.collect();
           if (process.env.EHSIM_VERBOSE) {
@@ -375,6 +379,53 @@ function describeChurn(getCluster: () => Cluster, mirroring: boolean): void {
         c.exec("vpc", `ip route del ${a4.ip}/32 2>/dev/null || true`);
       }
     });
+
+    if (!mirroring) {
+      // Last of the run: it stops node B's agent.
+      it("node B's agent terminating gracefully (deletionTimestamp, then TERM; SHUTDOWN_DELAY 3 s): overlap, never a gap", async function () {
+        const c = getCluster();
+        const b = c.agent("B")!;
+        const podsNow = c.podsInApi() as {
+          items: { metadata: { namespace: string; name: string; deletionTimestamp?: string } }[];
+        };
+        for (const p of podsNow.items) {
+          if (p.metadata.namespace === "extrahop" && p.metadata.name.includes("-b")) {
+            p.metadata.deletionTimestamp = "2026-11-26T12:00:00Z";
+          }
+        }
+        let stop!: () => void;
+        const stopped = new Promise<void>((r) => (stop = r));
+        const stream = probeStream(c, "pB1", c.pod("A1").ip, stopped);
+        await sleep(500);
+        // What Kubernetes does at once: mark the pod terminating, send TERM to its container.
+        c.writeApi(undefined, podsNow);
+        process.kill(await b.pid(), "SIGTERM");
+        const exit = await b.exited;
+        const goneAt = Date.now();
+        const changedAt = await setChange(c, "nA", () => !inSet(c, "nA", c.pod("B1").ip), 10_000);
+        await sleep(600);
+        stop();
+        const probes = await stream;
+        const n = await counts(c, probes);
+        const during = probes.filter((p) => p.sentAt < goneAt).map((p) => n.get(p.marker));
+        const after = probes
+          .filter((p) => p.sentAt >= Math.max(goneAt, changedAt))
+          .map((p) => n.get(p.marker));
+        process.stderr.write(
+          `      (measured: copies while B stopped ${during.join(",")}; after ${after.join(",")})\n`,
+        );
+        assert.strictEqual(exit.code, 0, c.readLog("B").slice(-2000));
+        assert.ok(
+          probes.every((p) => p.ok),
+          "traffic failed",
+        );
+        assert.ok(
+          [...during, ...after].every((x) => x !== undefined && x >= 1),
+          `a gap: ${during} / ${after}`,
+        );
+        assert.ok(after.length > 0 && after.every((x) => x === 1), `after B stopped, node A alone: ${after}`);
+      });
+    }
   });
 }
 
