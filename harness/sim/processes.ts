@@ -295,7 +295,8 @@ function api(port: number, dir: string, token: string): void {
       raw[resource] = text;
       const next = new Map<string, ObjectLike>();
       for (const o of (JSON.parse(text) as { items: ObjectLike[] }).items) {
-        next.set(o.metadata.uid, o);
+        // Objects without a uid (hand-written fixtures) are keyed by namespace and name.
+        next.set(o.metadata.uid ?? `${o.metadata.namespace ?? ""}/${o.metadata.name}`, o);
       }
       const prev = state[resource];
       state[resource] = next;
