@@ -224,10 +224,14 @@ export async function runNodeAgent(
     });
     if (hooks) {
       const h = hooks;
-      // The IP stack never routes out of a bridge port or a bond slave (their master is the output device),
-      // and bridged frames leave through a port, not the bridge: neither kind can carry a marked packet.
+      // Only Ethernet devices: a frame cloned at the egress of an L3 device (tunl0, WireGuard) has no Ethernet
+      // header, which the capture device would send as garbage; those keep the dup path, which routes the clone.
+      // The IP stack never routes out of a bridge port or a bond slave (their master is the output device), and
+      // bridged frames leave through a port, not the bridge: neither can carry a marked packet.
       watcher.subscribe((links) =>
-        h.reconcile(links.filter((l) => l.kind !== "bridge" && l.master === undefined)),
+        h.reconcile(
+          links.filter((l) => l.linkType === "ether" && l.kind !== "bridge" && l.master === undefined),
+        ),
       );
     }
     watcher.subscribe((links) => applyMirrored(links));

@@ -177,7 +177,14 @@ describe("device list parsing", function () {
         ifalias: "extrahop-rpcapd x",
         linkinfo: { info_kind: "ifb" },
       },
-      { ifindex: 9, ifname: "veth3f2a", flags: ["UP"], master: "cni0", linkinfo: { info_kind: "veth" } },
+      {
+        ifindex: 9,
+        ifname: "veth3f2a",
+        flags: ["UP"],
+        master: "cni0",
+        link_type: "ether",
+        linkinfo: { info_kind: "veth" },
+      },
     ]);
     assert.deepStrictEqual(parseLinks(json), [
       {
@@ -187,6 +194,7 @@ describe("device list parsing", function () {
         up: true,
         alias: undefined,
         master: undefined,
+        linkType: undefined,
         ipv4: ["127.0.0.1"],
       },
       {
@@ -196,9 +204,19 @@ describe("device list parsing", function () {
         up: false,
         alias: "extrahop-rpcapd x",
         master: undefined,
+        linkType: undefined,
         ipv4: [],
       },
-      { ifindex: 9, name: "veth3f2a", kind: "veth", up: true, alias: undefined, master: "cni0", ipv4: [] },
+      {
+        ifindex: 9,
+        name: "veth3f2a",
+        kind: "veth",
+        up: true,
+        alias: undefined,
+        master: "cni0",
+        linkType: "ether",
+        ipv4: [],
+      },
     ]);
   });
 });

@@ -19,6 +19,8 @@ export interface Link {
   alias?: string;
   /** The device this one is enslaved to (a bridge port's bridge, a bond slave's bond), if any. */
   master?: string;
+  /** Link-layer type as ip names it (`ether`, `loopback`, `ipip`, `none` for WireGuard, ...). */
+  linkType?: string;
   /** IPv4 addresses, without prefix length. */
   ipv4: string[];
 }
@@ -29,6 +31,7 @@ interface IpJsonLink {
   flags?: string[];
   ifalias?: string;
   master?: string;
+  link_type?: string;
   linkinfo?: { info_kind?: string };
   addr_info?: { family?: string; local?: string }[];
 }
@@ -45,6 +48,7 @@ export function parseLinks(json: string): Link[] {
       up: (l.flags ?? []).includes("UP"),
       alias: l.ifalias,
       master: l.master,
+      linkType: l.link_type,
       ipv4: (l.addr_info ?? [])
         .filter((a) => a.family === "inet" && typeof a.local === "string")
         .map((a) => a.local as string),
