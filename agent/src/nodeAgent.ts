@@ -16,7 +16,7 @@ import { datapathProfile } from "./datapath/profiles";
 import { uplinkElements } from "./datapath/uplinks";
 import { Heartbeat, Readiness } from "./health";
 import { createCaptureDevice, removeOwnCaptureDeviceSync } from "./kernel/captureDevice";
-import { EgressHooks, egressHooksSupported } from "./kernel/egressHooks";
+import { egressHookable, EgressHooks, egressHooksSupported } from "./kernel/egressHooks";
 import { EGRESS_TABLE, renderEgressTable } from "./kernel/egressRuleset";
 import { LinkWatcher } from "./kernel/linkWatcher";
 import type { Link } from "./kernel/links";
@@ -224,15 +224,7 @@ export async function runNodeAgent(
     });
     if (hooks) {
       const h = hooks;
-      // Only Ethernet devices: a frame cloned at the egress of an L3 device (tunl0, WireGuard) has no Ethernet
-      // header, which the capture device would send as garbage; those keep the dup path, which routes the clone.
-      // The IP stack never routes out of a bridge port or a bond slave (their master is the output device), and
-      // bridged frames leave through a port, not the bridge: neither can carry a marked packet.
-      watcher.subscribe((links) =>
-        h.reconcile(
-          links.filter((l) => l.linkType === "ether" && l.kind !== "bridge" && l.master === undefined),
-        ),
-      );
+      watcher.subscribe((links) => h.reconcile(links.filter(egressHookable)));
     }
     watcher.subscribe((links) => applyMirrored(links));
     if (s.datapath === "auto" && detected.evidence.length === 0) {

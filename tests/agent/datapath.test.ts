@@ -4,6 +4,7 @@ import * as assert from "assert";
 import { detectDatapath } from "../../agent/src/datapath/detect";
 import { datapathProfile } from "../../agent/src/datapath/profiles";
 import { uplinkElements } from "../../agent/src/datapath/uplinks";
+import { egressHookable } from "../../agent/src/kernel/egressHooks";
 import { Link, matchesIfnamePattern, parseLinks } from "../../agent/src/kernel/links";
 import { MirroredUplinkTracker } from "../../agent/src/mirror/mirroredUplinks";
 
@@ -218,5 +219,24 @@ describe("device list parsing", function () {
         ipv4: [],
       },
     ]);
+  });
+});
+
+describe("devices that get an egress clone chain", function () {
+  const dev = (o: Partial<Link>): Link => ({ ifindex: 1, name: "x", up: true, ipv4: [], ...o });
+  it("Ethernet devices only, and never a bridge, a bridge port or a bond slave", function () {
+    const cases: [string, Partial<Link>, boolean][] = [
+      ["an ENI", { name: "eth0", linkType: "ether" }, true],
+      ["a pod veth", { name: "eni0a1b2c3d4e5", kind: "veth", linkType: "ether" }, true],
+      ["a VXLAN device (carries Ethernet)", { name: "vxlan.calico", kind: "vxlan", linkType: "ether" }, true],
+      ["tunl0 (IP-in-IP: no Ethernet header)", { name: "tunl0", kind: "ipip", linkType: "ipip" }, false],
+      ["WireGuard (no link layer)", { name: "wireguard.cali", kind: "wireguard", linkType: "none" }, false],
+      ["a bridge", { name: "cni0", kind: "bridge", linkType: "ether" }, false],
+      ["a bridge port", { name: "veth3f2a", kind: "veth", linkType: "ether", master: "cni0" }, false],
+      ["loopback", { name: "lo", linkType: "loopback" }, false],
+    ];
+    for (const [what, l, want] of cases) {
+      assert.strictEqual(egressHookable(dev(l)), want, what);
+    }
   });
 });

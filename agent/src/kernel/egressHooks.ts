@@ -21,6 +21,17 @@ export interface EgressHooksOptions {
   log: Logger;
 }
 
+/**
+ * Whether a device's egress can carry a marked packet and clone it as an Ethernet frame. Only Ethernet devices: a
+ * frame cloned at the egress of an L3 device (tunl0, WireGuard) has no Ethernet header, which the capture device
+ * would send as garbage; those keep the dup path, which routes the clone. The IP stack never routes out of a bridge
+ * port or a bond slave (their master is the output device), and bridged frames leave through a port, not the
+ * bridge: neither can carry a marked packet.
+ */
+export function egressHookable(l: Link): boolean {
+  return l.linkType === "ether" && l.kind !== "bridge" && l.master === undefined;
+}
+
 /** True when this kernel (and nft) can clone at a device's egress hook. */
 export async function egressHooksSupported(captureDevice: string): Promise<{ ok: boolean; reason?: string }> {
   try {
