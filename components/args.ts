@@ -41,6 +41,30 @@ export interface SensorApiArgs {
   addToRemoteDiscovery?: pulumi.Input<boolean>;
 }
 
+/** A Fargate profile selector: pods of the namespace carrying every label. */
+export interface FargateProfileSelectorArgs {
+  /** Namespace (`*` and `?` wildcards allowed, as in EKS). */
+  namespace: string;
+  /** Labels the pod must carry, all of them. */
+  labels?: { [key: string]: string };
+}
+
+/** A Fargate profile: which pods run on Fargate. */
+export interface FargateProfileArgs {
+  /** Profile name. */
+  name: string;
+  /** Selectors (1-5): a pod matches one when it is in its namespace and carries every label of it. */
+  selectors: FargateProfileSelectorArgs[];
+}
+
+/** An inclusive port range. */
+export interface PortRangeArgs {
+  /** First port. */
+  from: number;
+  /** Last port. */
+  to: number;
+}
+
 /** A Kubernetes toleration (core/v1 Toleration). */
 export interface TolerationArgs {
   /** Taint key; absent with `operator: Exists` tolerates every taint. */
@@ -156,6 +180,23 @@ export interface PodPacketForwardingArgs {
    * steps are listed in the `sensorSteps` output instead.
    */
   sensorApis?: SensorApiArgs[];
+  /**
+   * The cluster's Fargate profiles (name and selectors, as in the EKS API): workloads they select get the capture
+   * sidecar from `sidecarTransform()`, and the coverage report tells which pods run there without one.
+   */
+  fargateProfiles?: FargateProfileArgs[];
+  /**
+   * Security group of the sensors: rules are added so the nodes (and `podSecurityGroupIds`) reach the RPCAP port and
+   * the data ports the sensor picks, and, with mirroring behind an NLB, send VXLAN (UDP 4789). EKS only. Absent: the
+   * `sensorSteps` output says what the sensors' group must allow.
+   */
+  sensorSecurityGroupId?: pulumi.Input<string>;
+  /** Security groups that security groups for pods give to pods (SecurityGroupPolicy): they also reach the sensors. */
+  podSecurityGroupIds?: pulumi.Input<string>[];
+  /** Security group of the mirror target (ENI target, or an NLB with security groups): UDP 4789 is allowed into it. */
+  mirrorTargetSecurityGroupId?: pulumi.Input<string>;
+  /** The sensors' RPCAP data ports, when known (the sensor picks them; default every port, TCP and UDP). */
+  sensorDataPorts?: PortRangeArgs;
   /** Tags for every AWS resource created. */
   tags?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
 }

@@ -12,6 +12,9 @@
 export { PodPacketForwarding, PodPacketForwardingType } from "./podPacketForwarding";
 export type {
   AgentResourcesArgs,
+  FargateProfileArgs,
+  PortRangeArgs,
+  SensorApiArgs,
   ImageRegistryArgs,
   MirrorTargetArgs,
   PodPacketForwardingArgs,
@@ -20,5 +23,12 @@ export type {
 export { DATAPATHS, DEFAULTS, IMAGE_PLATFORMS, type Datapath, type ImagePlatform } from "./defaults";
 export { forwardingOutputs, OUTPUT_KEYS, type DeployedOutputs, type ForwardingOutputs } from "./outputs";
 export type { RangeSource } from "./network/clusterNetwork";
+export {
+  fargateSidecarPatch,
+  fargateSidecarTransform,
+  sidecarPatchCommand,
+  type FargateSidecarArgs,
+} from "./fargate";
+export { renderCoverage, type CoverageReport } from "./coverage";
 export type { SkippedMirrorSource } from "./mirror/reconcileOutcome";
 export { argsSchema, checkArgs, type ArgProblem, type ResolvedArgs } from "./validation";

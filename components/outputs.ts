@@ -18,6 +18,7 @@ export const OUTPUT_KEYS = [
   "skippedMirrorSources",
   "mirrorReconcileResult",
   "sensorSteps",
+  "coverage",
 ] as const satisfies readonly (keyof PodPacketForwarding)[];
 
 /** An output key. */
@@ -32,7 +33,7 @@ export type DeployedOutputs = {
 };
 
 /** Outputs that are absent when their value is undefined (no mirroring). */
-export const OPTIONAL_OUTPUTS: ReadonlySet<OutputKey> = new Set(["mirrorReconcileResult"]);
+export const OPTIONAL_OUTPUTS: ReadonlySet<OutputKey> = new Set(["mirrorReconcileResult", "coverage"]);
 
 /** The component's outputs as one record (what `index.ts` exports). */
 export function forwardingOutputs(ppf: PodPacketForwarding): ForwardingOutputs {

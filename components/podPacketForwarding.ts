@@ -44,6 +44,11 @@ import {
   resolveForwarding,
   type Resolved,
 } from "./resolve";
+import { DEFAULT_UNSUPPORTED_INSTANCE_TYPES } from "./contract/mirrorableInstanceTypes";
+import { deployTimeCoverage, renderCoverage } from "./coverage";
+import { fargateSidecarTransform, type FargateSidecarArgs } from "./fargate";
+import { mirrorTargetKind } from "./mirror/vpcMirroring";
+import { clusterSecurityGroups, SensorSecurityGroupRules } from "./securityGroups";
 import { sensorConfiguration } from "./sensor/sensorConfiguration";
 import { sensorSteps } from "./sensorSteps";
 import { argsError, type ArgProblem, type ArgsContext } from "./validation";
@@ -79,6 +84,7 @@ interface ForwardingData {
     daemonSetNamespace: pulumi.Output<string>;
     outcome: pulumi.Output<MirrorOutcome>;
     sensorSteps: pulumi.Output<string[]>;
+    coverage: pulumi.Output<string[] | undefined>;
   };
   daemonSet: k8s.apps.v1.DaemonSet;
   kubernetesProvider?: k8s.Provider;
@@ -152,8 +158,15 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
   public readonly image: pulumi.Output<AgentImage | undefined>;
   /** VPC Traffic Mirroring: target, filter and session reconciler (undefined without `mirrorTarget`). */
   public readonly mirroring: pulumi.Output<VpcMirroring | undefined>;
+  /**
+   * Who reports the packets of every node, Fargate profile and workload (agent, mirroring, sidecar) and what is NOT
+   * covered and why, uncovered first, one line each: read from the cluster once the agents have rolled out. Undefined when the cluster cannot be
+   * read with a kubeconfig (only a Kubernetes provider given), or when reading it failed (an info message says why).
+   */
+  public readonly coverage: pulumi.Output<string[] | undefined>;
 
   private pending?: Pending;
+  private readonly sidecarArgs: Omit<FargateSidecarArgs, "image">;
 
   constructor(name: string, args: PodPacketForwardingArgs, opts?: pulumi.ComponentResourceOptions) {
     const context: ArgsContext = {
@@ -171,6 +184,12 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
     }
     super(PodPacketForwardingType, name, {}, opts);
     this.pending = { name, args, context, packagePath };
+    this.sidecarArgs = {
+      fargateProfiles: args.fargateProfiles ?? [],
+      sensorIps: args.sensorIps,
+      sensorPort: args.sensorPort,
+      fargateCidrs: args.fargateCidrs,
+    };
 
     const data = pulumi.output(this.getData());
     const out = <K extends keyof ForwardingData["outputs"]>(key: K) =>
@@ -187,9 +206,67 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
     this.skippedMirrorSources = outcome.apply((o) => o.skipped);
     this.mirrorReconcileResult = outcome.apply((o) => o.result);
     this.sensorSteps = out("sensorSteps");
+    this.coverage = out("coverage");
     this.daemonSet = data.apply((d) => d.daemonSet);
     this.image = data.apply((d) => d.image);
     this.mirroring = data.apply((d) => d.mirroring);
+  }
+
+  /**
+   * A resource transform that adds the capture sidecar to the workloads of this program that run on Fargate (those
+   * `fargateProfiles` select), where no node agent runs. Register it before declaring them:
+   * `pulumi.runtime.registerResourceTransform(forwarding.sidecarTransform())`. Workloads outside the program: see
+   * `fargateSidecarPatch` (docs/fargate.md).
+   */
+  public sidecarTransform(): pulumi.ResourceTransform {
+    return fargateSidecarTransform({ ...this.sidecarArgs, image: this.agentImage });
+  }
+
+  /** The coverage report once the agents have rolled out; a failure to read the cluster is reported, not an error. */
+  private coverageOf(
+    resolved: pulumi.Output<Resolved>,
+    kubeconfig: pulumi.Output<string> | undefined,
+    daemonSet: k8s.apps.v1.DaemonSet,
+    outcome: pulumi.Output<MirrorOutcome>,
+  ): pulumi.Output<string[] | undefined> {
+    if (kubeconfig === undefined) {
+      return pulumi.output(undefined);
+    }
+    return pulumi.all([resolved, kubeconfig, outcome, daemonSet.urn]).apply(async ([r, config, o]) => {
+      try {
+        const report = await deployTimeCoverage({
+          kubeconfig: config,
+          agent: {
+            namespace: r.args.namespace,
+            podLabels: { component: AGENT_NAME },
+            excludeNodeLabel: r.args.excludeNodeLabel,
+            architecture: r.args.imagePlatform === "linux/arm64" ? "arm64" : "amd64",
+            tolerations: r.args.tolerations,
+            nodeSelector: r.args.nodeSelector,
+          },
+          agentPods: pulumi.runtime.isDryRun() ? "scheduled" : "observed",
+          fargateProfiles: r.args.fargateProfiles ?? [],
+          mirroring: {
+            enabled: r.args.mirrorTarget !== undefined,
+            outcome: o,
+            unsupportedInstanceTypes:
+              r.args.mirrorUnsupportedInstanceTypes ?? DEFAULT_UNSUPPORTED_INSTANCE_TYPES,
+            settleSeconds: mirrorSettleSeconds(r.args.reconcileSchedule, DEFAULT_MIRROR_SETTLE_SECONDS),
+          },
+        });
+        for (const e of report.entries.filter((x) => x.status === "not-covered")) {
+          pulumi.log.warn(
+            `not covered: ${renderCoverage({ ...report, entries: [e] })[1]?.trim() ?? e.kind}`,
+            this,
+          );
+        }
+        return renderCoverage(report);
+      } catch (err) {
+        // The rollout has already shown whether the cluster is reachable; this is only the report.
+        pulumi.log.info(`coverage report unavailable: ${(err as Error).message}`, this);
+        return undefined;
+      }
+    });
   }
 
   /** Looks up and checks, then creates the children. Runs once the constructor has recorded its arguments. */
@@ -213,8 +290,9 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
     // Kubernetes: the provider passed in, the eks.Cluster's kubeconfig, the given kubeconfig, or one built from the lookup.
     let kubernetesProvider: k8s.Provider | undefined;
     let k8sOpts: pulumi.CustomResourceOptions = children;
+    let kubeconfig: pulumi.Output<string> | undefined;
     if (!context.kubernetesProvider) {
-      const kubeconfig = eksComponent
+      kubeconfig = eksComponent
         ? pulumi.all([resolved, eksComponent.kubeconfigJson]).apply(([r, k]) => r.args.kubeconfig ?? k)
         : pulumi
             .all([resolved, aws.getRegionOutput({}, children).region])
@@ -423,6 +501,31 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
       },
     );
 
+    if (args.sensorSecurityGroupId !== undefined && args.cluster !== undefined) {
+      const groups = clusterSecurityGroups(args.cluster, children);
+      new SensorSecurityGroupRules(
+        `${name}-sensor-path`,
+        {
+          sensorSecurityGroupId: args.sensorSecurityGroupId,
+          nodeSecurityGroupId: groups.nodeSecurityGroupId,
+          clusterSecurityGroupId: groups.clusterSecurityGroupId,
+          podSecurityGroupIds: args.podSecurityGroupIds,
+          sensorPort: settings.apply((s) => s.sensorPort),
+          sensorDataPorts: args.sensorDataPorts,
+          mirroring:
+            args.mirrorTarget !== undefined
+              ? {
+                  targetKind: mirrorTargetKind(targetFields(args.mirrorTarget)),
+                  targetSecurityGroupId: args.mirrorTargetSecurityGroupId,
+                }
+              : undefined,
+          tags,
+        },
+        children,
+      );
+    }
+
+    const coverage = this.coverageOf(resolved, kubeconfig, daemonSet, outcome);
     return {
       outputs: {
         podCidrs: network.apply((n) => n.podCidrs),
@@ -432,6 +535,7 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
         agentImage,
         daemonSetNamespace: settings.apply((s) => s.namespace),
         outcome,
+        coverage,
         sensorSteps: resolved.apply((r) =>
           sensorSteps({
             sensorIps: r.args.sensorIps,

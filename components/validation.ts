@@ -61,6 +61,8 @@ const mirrorTargetSchema = z
       "must set exactly one of networkInterfaceId, networkLoadBalancerArn, gatewayLoadBalancerEndpointId",
   });
 
+const securityGroupId = z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must look like sg-0123456789abcdef0");
+
 const tolerationSchema = z
   .object({
     key: z.string().optional(),
@@ -174,6 +176,29 @@ export const argsSchema = z
           .strict(),
       )
       .optional(),
+    fargateProfiles: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            selectors: z
+              .array(
+                z.object({ namespace: z.string().min(1), labels: z.record(z.string()).optional() }).strict(),
+              )
+              .min(1, "must list 1 to 5 selectors")
+              .max(5, "must list 1 to 5 selectors"),
+          })
+          .strict(),
+      )
+      .optional(),
+    sensorSecurityGroupId: securityGroupId.optional(),
+    podSecurityGroupIds: z.array(securityGroupId).optional(),
+    mirrorTargetSecurityGroupId: securityGroupId.optional(),
+    sensorDataPorts: z
+      .object({ from: integer(0, 65535), to: integer(0, 65535) })
+      .strict()
+      .refine((r) => r.from <= r.to, { message: "must have from <= to" })
+      .optional(),
     tags: z.record(z.string()).default({}),
   })
   .strict();
@@ -252,6 +277,12 @@ function crossArgumentProblems(args: Partial<ResolvedArgs>, context: ArgsContext
     problems.push({
       propertyPath: "mirrorTarget",
       reason: "needs an EKS cluster (cluster): VPC Traffic Mirroring follows the cluster's nodes",
+    });
+  }
+  if (args.sensorSecurityGroupId && !context.eksCluster) {
+    problems.push({
+      propertyPath: "sensorSecurityGroupId",
+      reason: "needs an EKS cluster (cluster): the rules are written for the cluster's node security groups",
     });
   }
   if (!context.eksCluster) {

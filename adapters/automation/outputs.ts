@@ -32,5 +32,7 @@ export function parseOutputs(stack: string, map: OutputMap): DeployedOutputs {
         "version of this one (run up to refresh them)",
     );
   }
-  return Object.fromEntries(OUTPUT_KEYS.map((key) => [key, map[key]?.value])) as DeployedOutputs;
+  return Object.fromEntries(
+    OUTPUT_KEYS.filter((key) => key in map).map((key) => [key, map[key].value]),
+  ) as DeployedOutputs;
 }

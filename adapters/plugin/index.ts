@@ -141,6 +141,8 @@ export class PodPacketForwarding extends ComponentClass {
   declare readonly mirrorReconcileResult: Component["mirrorReconcileResult"];
   /** What is left to configure on the sensor. */
   declare readonly sensorSteps: Component["sensorSteps"];
+  /** Who reports each node's, Fargate profile's and workload's packets, what is not covered and why (one line each). */
+  declare readonly coverage: Component["coverage"];
   /** The agent DaemonSet. */
   declare readonly daemonSet: Component["daemonSet"];
   /** The ECR repository the agent image is pushed to (absent with a prebuilt image or another registry). */

@@ -13,7 +13,7 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
-import { OUTPUT_KEYS } from "../../components/outputs";
+import { OPTIONAL_OUTPUTS, OUTPUT_KEYS } from "../../components/outputs";
 import { PodPacketForwardingType } from "../../components/podPacketForwarding";
 import { argsSchema } from "../../components/validation";
 import { sampleWorld, SAMPLE_CLUSTER } from "../../harness/aws/sampleCluster";
@@ -150,7 +150,7 @@ describe("adapters: plugin package for other languages", function () {
       assert.deepEqual(Object.keys(r.properties).sort(), [...OUTPUT_KEYS, "daemonSet", "repository"].sort());
       assert.deepEqual(
         r.required?.slice().sort(),
-        [...OUTPUT_KEYS.filter((k) => k !== "mirrorReconcileResult"), "daemonSet"].sort(),
+        [...OUTPUT_KEYS.filter((k) => !OPTIONAL_OUTPUTS.has(k)), "daemonSet"].sort(),
       );
       assert.equal(r.properties.daemonSet.$ref, resourceRef("kubernetes", "kubernetes:apps/v1:DaemonSet"));
       assert.equal(r.properties.repository.$ref, resourceRef("aws", "aws:ecr/repository:Repository"));

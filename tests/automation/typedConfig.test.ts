@@ -48,6 +48,11 @@ const FULL: Required<PodPacketForwardingConfig> = {
   nodeSelector: { "kubernetes.io/os": "linux" },
   resources: { requests: { cpu: "50m" }, limits: { memory: "512Mi" } },
   priorityClassName: "system-cluster-critical",
+  fargateProfiles: [{ name: "fp", selectors: [{ namespace: "serverless" }] }],
+  sensorSecurityGroupId: "sg-0123456789abcdef0",
+  podSecurityGroupIds: ["sg-0fedcba9876543210"],
+  mirrorTargetSecurityGroupId: "sg-0aaaabbbbccccdddd",
+  sensorDataPorts: { from: 1024, to: 65535 },
   sensorApis: [{ apiUrl: "https://sensor.example.com", apiKey: "k", addToRemoteDiscovery: true }],
   tags: { team: "secops", "cost-center": "4711" },
 };
