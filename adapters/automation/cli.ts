@@ -75,6 +75,8 @@ Commands:
   up        create or update the stack's resources (asks for confirmation unless --yes)
   destroy   delete every resource of the stack (asks for confirmation unless --yes)
   outputs   print the stack's outputs as JSON
+  coverage  who reports each node's, Fargate profile's and workload's packets, from the live cluster
+            (pod-packet-forwarding coverage --help)
 
 Options:
   -s, --stack NAME            stack to operate on (required)
@@ -257,6 +259,10 @@ function describeOutputs(o: DeployedOutputs): string {
  * exit code from `EXIT`.
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === "coverage") {
+    // Loaded on demand: the other commands (and --help) do not pay for the Kubernetes and EC2 clients.
+    return (await import("../coverage/runCoverage")).runCoverage(argv.slice(1), io);
+  }
   let inv: CliInvocation;
   try {
     inv = parseCliArgs(argv);

@@ -21,7 +21,7 @@ import type { FargateProfile } from "../../components/fargate";
 import { mirrorSettleSeconds } from "../../components/mirror/settle";
 import type { SkippedMirrorSource } from "../../components/mirror/reconcileOutcome";
 import { kubernetesClientFromKubeconfig } from "../../components/network/kubernetesClient";
-import { argsSchema, checkArgs } from "../../components/validation";
+import { checkArgs } from "../../components/validation";
 import { BackendError } from "../automation/backend";
 import { ConfigFileError } from "../automation/configFile";
 import { PulumiCliError } from "../automation/pulumiCli";
@@ -81,15 +81,6 @@ export interface CoverageIo {
   now?: () => number;
 }
 
-/** Config keys of arguments this version does not validate yet (they are read where the report needs them). */
-const PASSTHROUGH_KEYS = [
-  "fargateProfiles",
-  "sensorSecurityGroupId",
-  "podSecurityGroupIds",
-  "mirrorTargetSecurityGroupId",
-  "sensorDataPorts",
-];
-
 class CommandError extends Error {
   constructor(
     message: string,
@@ -113,9 +104,6 @@ async function stackFacts(inv: CoverageInvocation, io: CoverageIo): Promise<Stac
 function stackArgs(facts: StackFacts) {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(facts.config)) {
-    if (PASSTHROUGH_KEYS.includes(key) && !(key in argsSchema.shape)) {
-      continue;
-    }
     raw[key === "clusterName" ? "cluster" : key] = value;
   }
   // Encrypted values (the kubeconfig of a stack file) are present, only unreadable here.

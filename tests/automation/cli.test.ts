@@ -38,6 +38,20 @@ const DEFAULTS: Omit<CliInvocation, "command"> = {
 };
 
 describe("automation: command line", () => {
+  it("routes `coverage` to the live coverage command and lists it in the usage", async () => {
+    const out: string[] = [];
+    const code = await main(["coverage", "--help"], {
+      stdout: (t) => out.push(t),
+      stderr: (t) => out.push(t),
+      env: {},
+    });
+    assert.equal(code, EXIT.ok);
+    assert.match(out.join("\n"), /^Usage: pod-packet-forwarding coverage --stack NAME/);
+    const help: string[] = [];
+    await main(["--help"], { stdout: (t) => help.push(t), stderr: () => undefined, env: {} });
+    assert.match(help.join("\n"), /\n {2}coverage {2}who reports/);
+  });
+
   describe("argument parsing", () => {
     it("parses every option, long and short", () => {
       assert.deepEqual(
