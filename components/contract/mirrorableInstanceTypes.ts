@@ -86,10 +86,6 @@ export const DEFAULT_UNSUPPORTED_INSTANCE_TYPES: readonly string[] = Object.free
   "*.metal*",
 ]);
 
-/** Where the list comes from, for messages. */
-export const UNSUPPORTED_INSTANCE_TYPES_SOURCE =
-  "https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-limits.html#traffic-mirroring-limitations";
-
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
   return new RegExp(`^${escaped}$`, "i");

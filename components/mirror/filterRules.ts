@@ -17,7 +17,7 @@
  * the kernel simulation (`tests/agent/simulation*.test.ts`).
  */
 import { DEFAULT_NODEPORT_RANGE, FILTER_RULE_QUOTA, type IntRange } from "../contract/mirror";
-import { cidrContains, collapseCidrs, intToIp, isIpv4Address, isIpv4Cidr, toRange } from "../contract/cidr";
+import { collapseCidrs, intToIp, isIpv4Address, isIpv4Cidr, toRange } from "../contract/cidr";
 
 /**
  * AWS quota "Maximum number of filter rules per filter": 10, not adjustable
@@ -326,37 +326,4 @@ export function planMirrorFilter(inputs: MirrorFilterInputs): MirrorFilterPlan {
     budget: `${rules.length}/${v.quota}`,
     warnings,
   };
-}
-
-/** An address found on an ENI without a mirror session, inside a CIDR declared mirrored-only. */
-export interface MirroredOnlyViolation {
-  /** The declared CIDR. */
-  cidr: string;
-  /** The address inside it. */
-  address: string;
-  /** Who holds it (ENI id, instance id, "RDS ...", as the caller describes it). */
-  holder: string;
-}
-
-/**
- * @deprecated `mirroredOnlyCidrs` no longer shapes the filter (see {@link MirrorFilterInputs.mirroredOnlyCidrs}), so
- * an unmirrored holder inside one loses nothing. Kept until the program stops calling it.
- *
- * Lists every unmirrored holder of an address inside one of `mirroredOnlyCidrs`.
- * @param mirroredOnlyCidrs the declared CIDRs
- * @param holders every known address holder with whether its ENI has a session with this filter
- */
-export function findMirroredOnlyViolations(
-  mirroredOnlyCidrs: string[],
-  holders: { holder: string; addresses: string[]; mirrored: boolean }[],
-): MirroredOnlyViolation[] {
-  return holders
-    .filter((h) => !h.mirrored)
-    .flatMap((h) =>
-      h.addresses.flatMap((address) =>
-        mirroredOnlyCidrs
-          .filter((cidr) => cidrContains(cidr, address))
-          .map((cidr) => ({ cidr, address, holder: h.holder })),
-      ),
-    );
 }

@@ -30,7 +30,6 @@ export interface MirrorSourceEni {
 export type SkipReason =
   | "unsupported-instance-type"
   | "not-interface-type"
-  | "excluded-node"
   | "session-limit"
   | "target-source-limit";
 
