@@ -6,7 +6,7 @@
 // becomes a session. Branch ENIs are not attached to the instance (they hang off the trunk), as in
 // DescribeInstances.
 import type { Instance } from "@aws-sdk/client-ec2";
-import { readConfig } from "../../lambda/reconciler/config";
+import { readConfig } from "../../lambda/reconciler/environment";
 import { classifyFleet } from "../../lambda/reconciler/fleet/eligibility";
 import type { SkippedSource } from "../../lambda/reconciler/fleet/types";
 import { planReconcile } from "../../lambda/reconciler/plan";

@@ -8,7 +8,7 @@
 import { DescribeInstancesCommand, EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
 import type { Context } from "aws-lambda";
 import { isClusterNode } from "./fleet/eligibility";
-import { readConfig, type ReconcilerConfig } from "./config";
+import { readConfig, type ReconcilerConfig } from "./environment";
 import { classifyEvent, triggerName, type Trigger } from "./events";
 import { reconcile, type DecisionLog, type ReconcileSummary } from "./reconcile";
 

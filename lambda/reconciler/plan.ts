@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { TrafficMirrorSession } from "@aws-sdk/client-ec2";
 import type { FleetSnapshot, MirrorSourceEni, SkippedSource } from "./fleet/types";
 import { PACKET_LENGTH, SESSIONS_PER_ENI } from "../../components/contract/mirror";
-import { OWNER_TAG_KEY, type ReconcilerConfig } from "./config";
+import { OWNER_TAG_KEY, type ReconcilerConfig } from "./environment";
 
 export { SESSIONS_PER_ENI };
 

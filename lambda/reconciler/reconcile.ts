@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { discoverFleet } from "./fleet/discovery";
 import type { SkipReason } from "./fleet/types";
-import { OWNER_TAG_KEY, type ReconcilerConfig } from "./config";
+import { OWNER_TAG_KEY, type ReconcilerConfig } from "./environment";
 import { planReconcile, type RemoveReason } from "./plan";
 
 /** One decision, as logged (one JSON line each). */

@@ -3,7 +3,7 @@
  */
 import { strict as assert } from "node:assert";
 import { CreateTrafficMirrorSessionCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { OWNER_TAG_KEY } from "../../lambda/reconciler/config";
+import { OWNER_TAG_KEY } from "../../lambda/reconciler/environment";
 import { makeHandler } from "../../lambda/reconciler/index";
 import type { ReconcileSummary } from "../../lambda/reconciler/reconcile";
 import { syntheticFleet } from "../../harness/aws/sampleCluster";

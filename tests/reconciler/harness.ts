@@ -3,7 +3,7 @@
  * handler over it, the captured log lines, and helpers that change the world like AWS would.
  */
 import { EC2Client, type Instance, type TrafficMirrorSession } from "@aws-sdk/client-ec2";
-import { OWNER_TAG_KEY } from "../../lambda/reconciler/config";
+import { OWNER_TAG_KEY } from "../../lambda/reconciler/environment";
 import { makeHandler, type HandlerResult } from "../../lambda/reconciler/index";
 import type { LogLine, ReconcileSummary } from "../../lambda/reconciler/reconcile";
 import { installFakeAws, type FakeAws } from "../../harness/aws/fakeAws";

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import type { TrafficMirrorSession } from "@aws-sdk/client-ec2";
 import fc from "fast-check";
 import type { FleetSnapshot, MirrorSourceEni } from "../../lambda/reconciler/fleet/types";
-import { OWNER_TAG_KEY, type ReconcilerConfig } from "../../lambda/reconciler/config";
+import { OWNER_TAG_KEY, type ReconcilerConfig } from "../../lambda/reconciler/environment";
 import {
   clientToken,
   isOwned,
