@@ -32,7 +32,7 @@ import {
   nodeKernelFamilies,
 } from "./metrics/agentMetrics";
 import { renderExposition } from "./metrics/exposition";
-import { startEndpoint } from "./metrics/server";
+import { startEndpointRetrying } from "./metrics/server";
 import { MirroredUplinkTracker, SelfNode } from "./mirror/mirroredUplinks";
 import { runCommand } from "./process/run";
 import { nodeCaptureFilter } from "./rpcapd/filters";
@@ -271,8 +271,9 @@ export async function runNodeAgent(
       };
     };
     if (s.metricsPort > 0) {
-      try {
-        const server = await startEndpoint(s.metricsPort, {
+      const endpoint = startEndpointRetrying(
+        s.metricsPort,
+        {
           health: () => heartbeat.verdict(),
           ready: () => readiness.verdict(),
           metrics: async () =>
@@ -292,13 +293,16 @@ export async function runNodeAgent(
               ...nodeKernelFamilies(await kernelSources()),
               ...membershipFamilies(started.membership?.figures()),
             ]),
-        });
-        cleanup.add("metrics endpoint", () => server.close());
-      } catch (e) {
-        log.error(`METRICS_PORT: port ${s.metricsPort} cannot be used on this node`, { error: e });
-        cleanup.runAll();
-        return EXIT_CONFIG;
-      }
+        },
+        (e, attempt) => {
+          if (attempt === 1 || attempt % 60 === 0) {
+            log.warn(`METRICS_PORT: port ${s.metricsPort} is in use on this node; retrying every second`, {
+              error: e,
+            });
+          }
+        },
+      );
+      cleanup.add("metrics endpoint", () => endpoint.close());
     }
 
     // ---- membership ----------------------------------------------------------------------------------------

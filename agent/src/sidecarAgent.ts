@@ -12,7 +12,7 @@ import { Heartbeat, Readiness } from "./health";
 import type { Logger } from "./log";
 import { commonFamilies } from "./metrics/agentMetrics";
 import { renderExposition } from "./metrics/exposition";
-import { startEndpoint } from "./metrics/server";
+import { startEndpointRetrying } from "./metrics/server";
 import { EXIT_CONFIG } from "./nodeAgent";
 import { sidecarCaptureFilter } from "./rpcapd/filters";
 import type { StopSignals } from "./signals";
@@ -49,27 +49,32 @@ export async function runSidecarAgent(
     podIp: s.podIp,
     fargateCidrs: s.fargateCidrs,
   });
-  let server: { close(): void } | undefined;
-  if (s.metricsPort > 0) {
-    try {
-      server = await startEndpoint(s.metricsPort, {
-        health: () => heartbeat.verdict(),
-        ready: () => readiness.verdict(),
-        metrics: async () =>
-          renderExposition(
-            commonFamilies({
-              info: { role: "sidecar" },
-              ready: readiness.isReady(),
-              heartbeatAgeMs: heartbeat.ageMs(),
-              sensors: view.current?.sensors() ?? [],
-            }),
-          ),
-      });
-    } catch (e) {
-      log.error(`METRICS_PORT: port ${s.metricsPort} cannot be used in this pod`, { error: e });
-      return EXIT_CONFIG;
-    }
-  }
+  const server =
+    s.metricsPort > 0
+      ? startEndpointRetrying(
+          s.metricsPort,
+          {
+            health: () => heartbeat.verdict(),
+            ready: () => readiness.verdict(),
+            metrics: async () =>
+              renderExposition(
+                commonFamilies({
+                  info: { role: "sidecar" },
+                  ready: readiness.isReady(),
+                  heartbeatAgeMs: heartbeat.ageMs(),
+                  sensors: view.current?.sensors() ?? [],
+                }),
+              ),
+          },
+          (e, attempt) => {
+            if (attempt === 1 || attempt % 60 === 0) {
+              log.warn(`METRICS_PORT: port ${s.metricsPort} is in use in this pod; retrying every second`, {
+                error: e,
+              });
+            }
+          },
+        )
+      : undefined;
   try {
     return await superviseRpcapd(
       {

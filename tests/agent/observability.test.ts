@@ -10,7 +10,7 @@ import { parseCounters } from "../../agent/src/kernel/nft";
 import { createLogger } from "../../agent/src/log";
 import { commonFamilies, membershipFamilies, nodeKernelFamilies } from "../../agent/src/metrics/agentMetrics";
 import { renderExposition } from "../../agent/src/metrics/exposition";
-import { startEndpoint } from "../../agent/src/metrics/server";
+import { startEndpoint, startEndpointRetrying } from "../../agent/src/metrics/server";
 
 function get(port: number, p: string): Promise<{ code: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
@@ -231,14 +231,30 @@ describe("the endpoint over HTTP", function () {
     assert.strictEqual((await get(port, "/")).code, 404);
   });
 
-  it("refuses to start on a port in use (the agent then names METRICS_PORT)", async function () {
-    await assert.rejects(
-      startEndpoint(port, {
-        metrics: async () => "",
-        health: () => ({ ok: true, detail: "" }),
-        ready: () => ({ ok: true, detail: "" }),
-      }),
-      /EADDRINUSE/,
-    );
+  it("a port in use: startEndpoint refuses; the agent's retrying endpoint binds once the port is free", async function () {
+    const sources = {
+      metrics: async () => "r 1\n",
+      health: () => ({ ok: true, detail: "" }),
+      ready: () => ({ ok: true, detail: "" }),
+    };
+    await assert.rejects(startEndpoint(port, sources), /EADDRINUSE/);
+    const retries: number[] = [];
+    const retrying = startEndpointRetrying(port, sources, (_e, attempt) => retries.push(attempt), 50);
+    try {
+      while (retries.length < 2) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise<void>((r) => server.close(() => r()));
+      let body = "";
+      while (body !== "r 1\n") {
+        body = await get(port, "/metrics").then(
+          (x) => x.body,
+          () => "",
+        );
+      }
+      assert.ok(retries.length >= 2);
+    } finally {
+      retrying.close();
+    }
   });
 });

@@ -46,3 +46,53 @@ export function startEndpoint(port: number, sources: EndpointSources): Promise<h
     });
   });
 }
+
+/** An endpoint that keeps trying to bind its port. */
+export interface RetryingEndpoint {
+  /** Stops trying, or closes the server. */
+  close(): void;
+}
+
+/**
+ * Starts the endpoint, and while the port is taken keeps trying every `retryMs`: an instance taking a node over
+ * starts while the outgoing one still holds the port, which it frees when it exits. A port taken for good shows as
+ * a failing liveness probe (and a warning line every minute).
+ */
+export function startEndpointRetrying(
+  port: number,
+  sources: EndpointSources,
+  onRetry: (e: Error, attempt: number) => void,
+  retryMs = 1000,
+): RetryingEndpoint {
+  let server: http.Server | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let attempt = 0;
+  const tryBind = (): void => {
+    startEndpoint(port, sources).then(
+      (s) => {
+        if (closed) {
+          s.close();
+        } else {
+          server = s;
+        }
+      },
+      (e: Error) => {
+        attempt++;
+        onRetry(e, attempt);
+        if (!closed) {
+          timer = setTimeout(tryBind, retryMs);
+          timer.unref();
+        }
+      },
+    );
+  };
+  tryBind();
+  return {
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+      server?.close();
+    },
+  };
+}
