@@ -164,6 +164,7 @@ function extractToday(dir: string): string {
       'D=$(dirname "$0")',
       `eval "$(sed -n '/^log() {/p' "$D/entrypoint.sh")"`,
       `eval "$(sed -n '/^comma_join() {/,/^}/p' "$D/netfilter.sh")"`,
+      "# shellcheck source=/dev/null",
       '. "$D/members.sh"',
       'mkdir -p "$STATE_DIR"',
       "until members_sync_once; do sleep 2; done",
