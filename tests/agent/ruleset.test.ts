@@ -13,6 +13,7 @@ import {
   hookDevice,
   renderEgressTable,
 } from "../../agent/src/kernel/egressRuleset";
+import { parseTableIdentity } from "../../agent/src/kernel/nft";
 import { COUNTERS, renderRuleset, RulesetSpec, SETS, setDelta, TABLE } from "../../agent/src/kernel/ruleset";
 
 const PREFIX = `a2rs${process.pid}x`;
@@ -171,6 +172,16 @@ describe("node agent nft table, rendered", function () {
       "iifname @uplink_devices goto from_uplink",
       'counter name "selected_local" goto clone',
     ]);
+  });
+
+  it("reads a table's owner and handle (the agent removes its table by handle: a replaced table has another)", function () {
+    assert.deepStrictEqual(
+      parseTableIdentity(
+        'table ip extrahop_rpcapd { # handle 163\n\tcomment "owner 7364a375"\n\tset s { # handle 1\n',
+      ),
+      { owner: "7364a375", handle: 163 },
+    );
+    assert.strictEqual(parseTableIdentity(""), undefined);
   });
 
   it("renders no overlay rule for a datapath without encapsulation (every rule costs every selected packet)", function () {

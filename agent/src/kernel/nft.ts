@@ -17,29 +17,50 @@ export async function nftApply(commands: string): Promise<void> {
   }
 }
 
-/** The owner comment of a table, or undefined when the table does not exist. */
-export function tableOwnerSync(family: string, table: string): string | undefined {
-  // -t (terse) leaves set elements out: the membership sets may hold tens of thousands.
-  const r: CommandResult = runCommandSync("nft", ["-t", "list", "table", family, table]);
-  if (r.code !== 0) {
+/** A table's owner comment and kernel handle (a replaced table gets a new handle). */
+export interface TableIdentity {
+  /** The `owner <instance>` comment's instance, or "" without one. */
+  owner: string;
+  /** The table's handle. */
+  handle: number;
+}
+
+/** Parses the head of `nft -t -a list table ...`. */
+export function parseTableIdentity(text: string): TableIdentity | undefined {
+  const handle = /^table \S+ \S+ \{ # handle (\d+)/m.exec(text)?.[1];
+  if (handle === undefined) {
     return undefined;
   }
-  return /comment "owner ([^"]*)"/.exec(r.stdout)?.[1] ?? "";
+  return { owner: /comment "owner ([^"]*)"/.exec(text)?.[1] ?? "", handle: Number(handle) };
+}
+
+/** The owner and handle of a table, or undefined when the table does not exist. */
+export function tableIdentitySync(family: string, table: string): TableIdentity | undefined {
+  // -t (terse) leaves set elements out: the membership sets may hold tens of thousands.
+  const r: CommandResult = runCommandSync("nft", ["-t", "-a", "list", "table", family, table]);
+  return r.code === 0 ? parseTableIdentity(r.stdout) : undefined;
 }
 
 /** What happened to a table at cleanup. */
 export type TableRemoval = "removed" | "absent" | "not-ours" | "failed";
 
-/** Deletes the table if this instance owns it (synchronous: runs on the way out). */
+/**
+ * Deletes the table if this instance owns it (synchronous: runs on the way out). By handle: an instance taking the
+ * node over may replace the table between the owner check and the delete, and its table has another handle.
+ */
 export function removeOwnTableSync(family: string, table: string, owner: string): TableRemoval {
-  const current = tableOwnerSync(family, table);
+  const current = tableIdentitySync(family, table);
   if (current === undefined) {
     return "absent";
   }
-  if (current !== owner) {
+  if (current.owner !== owner) {
     return "not-ours";
   }
-  return runCommandSync("nft", ["delete", "table", family, table]).code === 0 ? "removed" : "failed";
+  const r = runCommandSync("nft", ["delete", "table", family, "handle", String(current.handle)]);
+  if (r.code === 0) {
+    return "removed";
+  }
+  return tableIdentitySync(family, table)?.owner === owner ? "failed" : "not-ours";
 }
 
 /** A named counter's values. */
