@@ -95,6 +95,25 @@ describe("the npm package, installed into a consumer project", function () {
     );
   });
 
+  it("offers the embedding API and the command line from the installed package", () => {
+    const api = run(
+      process.execPath,
+      [
+        "-e",
+        "const a = require('pod-packet-forwarding/automation'); console.log(typeof a.up, typeof a.outputs)",
+      ],
+      scratch,
+    );
+    assert.equal(api.trim(), "function function");
+    const help = run(
+      path.join(scratch, "node_modules", ".bin", "pod-packet-forwarding"),
+      ["--help"],
+      scratch,
+    );
+    assert.match(help, /^Usage: pod-packet-forwarding <command> --stack NAME/);
+    assert.match(help, /coverage/);
+  });
+
   it("examples/with-eks-cluster: the agent goes through the cluster's kubeconfig, PODNET from its VPC", () => {
     const report = runUnderMocks(compile("with-eks-cluster"), {
       config: {
