@@ -123,7 +123,9 @@ describe("agent program supervision (netns, rpcapd stand-in, fake API)", functio
     const r = await exitedWithin(first, 30_000);
     assert.ok(r && r.code !== 0, `the first instance did not notice it lost its capture:\n${first.log()}`);
     await waitFor("the second instance ready", () => second.ready(), 60_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n--- second:\n${second.log().slice(-4000)}\n--- first:\n${first.log().slice(-2000)}`);
+      throw new Error(
+        `${e.message}\n--- second:\n${second.log().slice(-4000)}\n--- first:\n${first.log().slice(-2000)}`,
+      );
     });
     assert.match(first.log(), /belongs to another agent instance now; leaving it/);
     const { tables, links } = bed.nodeState();

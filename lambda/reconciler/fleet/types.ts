@@ -28,10 +28,7 @@ export interface MirrorSourceEni {
 
 /** Why an instance or ENI gets no mirror session. */
 export type SkipReason =
-  | "unsupported-instance-type"
-  | "not-interface-type"
-  | "session-limit"
-  | "target-source-limit";
+  "unsupported-instance-type" | "not-interface-type" | "session-limit" | "target-source-limit";
 
 /** A worker instance (or one of its ENIs) that gets no session, with the reason. */
 export interface SkippedSource {
