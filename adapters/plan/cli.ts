@@ -6,12 +6,16 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, toConfigProblem } from "../stack/stackConfig";
+import { coverageSection, planCoverage } from "./coverageSection";
+import { fargateSection } from "./fargateSection";
 import { checkManifestFolder, writeManifestFolder, type ManifestFile } from "./manifestFolder";
 import { parsePlanArgs, PLAN_USAGE } from "./planArgs";
 import { PlanInputError } from "./planInputError";
 import { planInputs } from "./planInputs";
 import { planReport } from "./report";
 import { runPlan, type PlanResult } from "./runPlan";
+import { planSettings } from "./planSettings";
+import { sensorPathSection } from "./sensorPathSection";
 
 /** Exit codes of the plan. */
 export const PLAN_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -92,11 +96,22 @@ export async function planCli(argv: string[], io: PlanIo): Promise<number> {
       cwd,
     );
     const result = await runPlan(inputs);
-    const written = writeManifestFolder(outDir, manifestFiles(result)).map((f) => {
-      const relative = path.relative(cwd, f);
-      return relative.startsWith("..") ? f : relative;
-    });
-    io.stdout(planReport(inputs, result, written, inv.out).join("\n"));
+    const args = planSettings(inputs);
+    const coverage = planCoverage(inputs, result, args);
+    const fargate = fargateSection(args, result.outputs.agentImage, inv.out, coverage);
+    const manifests = manifestFiles(result);
+    const written = writeManifestFolder(outDir, [...manifests, ...fargate.files])
+      .slice(0, manifests.length)
+      .map((f) => {
+        const relative = path.relative(cwd, f);
+        return relative.startsWith("..") ? f : relative;
+      });
+    const sections = {
+      coverage: coverageSection(coverage),
+      sensorPath: sensorPathSection(inputs, result, args),
+      fargate: fargate.lines,
+    };
+    io.stdout(planReport(inputs, result, written, inv.out, sections).join("\n"));
     return PLAN_EXIT.ok;
   } catch (err) {
     const lines = mistakeLines(err, configFile);

@@ -8,11 +8,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigFileError, readConfigFile } from "../automation/configFile";
 import { SECRET_KEYS } from "../stack/stackConfig";
+import { SAMPLE_FARGATE_PROFILES } from "../../harness/kube/sample/sampleKubernetes";
 import { readAwsCliWorld, type AwsCliFiles } from "./awsCliJson";
 import { SAMPLE_CLUSTER, sampleWorld, type AwsWorld } from "./offlineEngine";
 import { PlanInputError } from "./planInputError";
 
-/** The sample stack: two sensors, mirroring to an NLB, tags; the package is a stand-in (the plan never builds). */
+/**
+ * The sample stack: two sensors, mirroring to an NLB, the sample cluster's Fargate profiles, tags; the package is a
+ * stand-in (the plan never builds).
+ */
 export const SAMPLE_CONFIG: Readonly<Record<string, unknown>> = {
   clusterName: SAMPLE_CLUSTER,
   sensorIps: ["10.0.200.10", "10.0.200.11"],
@@ -22,6 +26,7 @@ export const SAMPLE_CONFIG: Readonly<Record<string, unknown>> = {
     networkLoadBalancerArn:
       "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/net/extrahop-sensors/50dc6c495c0c9188",
   },
+  fargateProfiles: SAMPLE_FARGATE_PROFILES,
   tags: { environment: "sample" },
 };
 

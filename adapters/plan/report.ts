@@ -1,20 +1,22 @@
 /**
- * The plan as a person reads it: which cluster it ran against, what the plan substituted, the resources to create,
- * the ranges and where each came from, the agent's environment, the mirror filter, what the deploy-time reconcile
- * did, the warnings `pulumi up` would print, the manifests written and what is left to do on the sensor.
+ * The plan as a person reads it: which cluster it ran against, what the plan substituted, who reports the packets
+ * of what (coverage, uncovered first: what a security team reads first), the resources to create, the ranges and
+ * where each came from, the agent's environment, the mirror filter, what the deploy-time reconcile did, what the
+ * security groups on the sensor path must allow, the Fargate sidecar, the warnings `pulumi up` would print, the
+ * manifests written and what is left to do on the sensor.
  */
 import type { PlanInputs } from "./planInputs";
 import type { PlanResult } from "./runPlan";
+import { table } from "./table";
 
-function table(rows: string[][], indent = "  "): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map(
-    (r) =>
-      `${indent}${r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join("  ")
-        .trimEnd()}`,
-  );
+/** The sections the plan computes beside the program's own outputs, as lines. */
+export interface PlanSections {
+  /** "Coverage". */
+  coverage: string[];
+  /** "Sensor path". */
+  sensorPath: string[];
+  /** "Fargate" (empty without Fargate profiles). */
+  fargate: string[];
 }
 
 /** Registrations counted by type, in first-seen order. */
@@ -44,18 +46,21 @@ function clusterLine(inputs: PlanInputs): string {
  * The report's lines.
  * @param manifests the manifest files written, relative to the working folder
  * @param outDir the folder as given
+ * @param sections the coverage, sensor path and Fargate sections
  */
 export function planReport(
   inputs: PlanInputs,
   result: PlanResult,
   manifests: string[],
   outDir: string,
+  sections: PlanSections,
 ): string[] {
   const o = result.outputs;
   const out: string[] = [clusterLine(inputs), ""];
   if (inputs.notes.length) {
     out.push("Notes:", ...inputs.notes.map((n) => `  - ${n}`), "");
   }
+  out.push(...sections.coverage);
   out.push(
     `Resources to create (${result.resources.length}):`,
     ...table([["TYPE", "COUNT"], ...countByType(result)]),
@@ -126,6 +131,7 @@ export function planReport(
       );
     }
   }
+  out.push(...sections.sensorPath, ...sections.fargate);
   const warnings = [
     // Listed above, with their reasons.
     ...result.warnings.filter((w) => !w.startsWith("not mirrored: ")),

@@ -1,7 +1,8 @@
 /**
  * The built-in sample: an EKS cluster `demo` in us-east-1 with the awkward cases a real account has
- * (secondary VPC CIDR for custom networking, secondary and trunk ENIs, a terminated node, an unsupported
- * instance type, nodes of another cluster, a bastion, control-plane, load-balancer and endpoint ENIs).
+ * (secondary VPC CIDR for custom networking, secondary and trunk ENIs, a branch ENI of a pod on the trunk node, a
+ * terminated node, an unsupported instance type, nodes of another cluster, a bastion, control-plane, load-balancer
+ * and endpoint ENIs). Its Kubernetes side (Nodes and Pods) is `harness/kube/sample/`.
  * `syntheticFleet` scales the worker set for benchmarks.
  */
 import type { Instance, InstanceNetworkInterface, NetworkInterface, Tag } from "@aws-sdk/client-ec2";
@@ -215,10 +216,54 @@ function nonWorkerEnis(cluster: string): NetworkInterface[] {
   ];
 }
 
+/** Tag the VPC resource controller puts on the trunk and branch ENIs it creates for a node. */
+export const BRANCH_ENI_NODE_TAG = "node.k8s.amazonaws.com/instance_id";
+/** Tag naming the trunk ENI a branch ENI is associated with. */
+export const BRANCH_ENI_TRUNK_TAG = "vpcresources.k8s.aws/trunk-eni-id";
+/** Tag holding a branch ENI's VLAN id on its trunk. */
+export const BRANCH_ENI_VLAN_TAG = "vpcresources.k8s.aws/vlan-id";
+
+/**
+ * The branch ENI of a security-groups-for-pods pod on a worker with a trunk ENI. The VPC resource controller creates
+ * it in the node's subnet, describes it `aws-k8s-branch-eni`, associates it with the trunk on a VLAN and tags it with
+ * the node's instance id, the trunk and the VLAN (aws/amazon-vpc-resource-controller-k8s `pkg/config/type.go` and
+ * `pkg/provider/branch/trunk/trunk.go`, `CreateAndAssociateBranchENIs`). EC2 shows no instance attachment for it.
+ */
+function branchEni(
+  cluster: string,
+  node: Instance,
+  index: number,
+  vlanId: number,
+  host: number,
+): NetworkInterface {
+  const trunk = (node.NetworkInterfaces ?? []).find((e) => e.InterfaceType === "trunk");
+  const subnet = privateSubnets.find((s) => s.id === node.SubnetId) ?? privateSubnets[0];
+  return {
+    NetworkInterfaceId: `eni-0${hex(0xb0000 + index * 16 + vlanId, 16)}`,
+    InterfaceType: "branch",
+    Description: "aws-k8s-branch-eni",
+    OwnerId: ACCOUNT,
+    VpcId: VPC,
+    SubnetId: subnet.id,
+    AvailabilityZone: subnet.az,
+    Status: "in-use",
+    PrivateIpAddress: ip(subnet.cidr, host),
+    MacAddress: `0a:b4:${hex(index, 2)}:00:00:${hex(vlanId, 2)}`,
+    Groups: [{ GroupId: "sg-0c4b2a1d9e8f70615", GroupName: "payments-pods" }],
+    TagSet: [
+      { Key: "eks:eni:owner", Value: "eks-vpc-resource-controller" },
+      { Key: `kubernetes.io/cluster/${cluster}`, Value: "owned" },
+      { Key: BRANCH_ENI_NODE_TAG, Value: node.InstanceId },
+      { Key: BRANCH_ENI_TRUNK_TAG, Value: trunk?.NetworkInterfaceId },
+      { Key: BRANCH_ENI_VLAN_TAG, Value: String(vlanId) },
+    ],
+  };
+}
+
 /**
  * The sample account: cluster `demo` (4 running workers: m5.large with 1 secondary ENI, m5.xlarge with 2,
- * m5.2xlarge with a trunk ENI (security groups for pods), t2.medium which cannot be mirrored; one terminated
- * worker), cluster `other` with one worker, a bastion, and non-worker ENIs.
+ * m5.2xlarge with a trunk ENI (security groups for pods) and one pod's branch ENI, t2.medium which cannot be
+ * mirrored; one terminated worker), cluster `other` with one worker, a bastion, and non-worker ENIs.
  */
 export function sampleWorld(): AwsWorld {
   const instances = [
@@ -244,7 +289,9 @@ export function sampleWorld(): AwsWorld {
       { id: publicSubnet.id, az: publicSubnet.az },
     ),
   ];
-  return worldWith(instances);
+  const world = worldWith(instances);
+  world.networkInterfaces.push(branchEni(SAMPLE_CLUSTER, instances[2], 3, 1, 333));
+  return world;
 }
 
 /**

@@ -82,6 +82,10 @@ describe("plan: command line", function () {
         "03-ServiceAccount-extrahop-rpcapd.yaml",
         "04-ClusterRoleBinding-extrahop-rpcapd.yaml",
         "05-DaemonSet-extrahop-rpcapd.yaml",
+        // The sample config lists the sample cluster's Fargate profiles: the sidecar patches sit beside the manifests.
+        ...["cronjob", "deployment", "job", "replicaset", "replicationcontroller", "statefulset"].flatMap(
+          (k) => [`fargate-sidecar.${k}.jsonpatch.json`, `fargate-sidecar.${k}.strategic.json`],
+        ),
       ].sort(),
     );
     const ds = YAML.parse(fs.readFileSync(path.join(dir, "05-DaemonSet-extrahop-rpcapd.yaml"), "utf8"));
