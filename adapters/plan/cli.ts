@@ -107,7 +107,7 @@ export async function planCli(argv: string[], io: PlanIo): Promise<number> {
         return relative.startsWith("..") ? f : relative;
       });
     const sections = {
-      coverage: coverageSection(coverage),
+      coverage: coverageSection(coverage, args.mirrorTarget !== undefined),
       sensorPath: sensorPathSection(inputs, result, args),
       fargate: fargate.lines,
     };

@@ -82,8 +82,9 @@ export function planCoverage(
 /**
  * The section's lines.
  * @param report the plan's coverage report, undefined when there is none
+ * @param mirroring whether the configuration mirrors (then the reconcile's sessions count)
  */
-export function coverageSection(report: CoverageReport | undefined): string[] {
+export function coverageSection(report: CoverageReport | undefined, mirroring: boolean): string[] {
   if (!report) {
     return [
       "Coverage: needs the cluster's Kubernetes API (Nodes, Pods), which the offline plan does not reach.",
@@ -95,7 +96,7 @@ export function coverageSection(report: CoverageReport | undefined): string[] {
   return [
     `${summary}`,
     `  (the sample cluster's Nodes and Pods as listed at ${SAMPLE_LISTED_AT}; an agent wherever the DaemonSet ` +
-      "would run one; mirroring as the reconcile below decided)",
+      `would run one; ${mirroring ? "mirroring as the reconcile below decided" : "no VPC Traffic Mirroring"})`,
     ...entries.map((l) => `  ${l}`),
     "",
   ];
