@@ -1,10 +1,13 @@
 /**
  * The four running-config calls of the ExtraHop REST API (`/api/v1/runningconfig`: GET, PUT; `/save`: POST;
  * `/saved`: GET) over HTTPS with an API key, and failures turned into messages that name the input to fix and
- * quote the sensor's answer. Node's https client, loaded inside the call so a serialized provider carries a
- * `require`, not the module.
+ * quote the sensor's answer. Node's https client by a named import: the compiled code holds the module object
+ * itself, which Pulumi's closure serializer writes as a `require`. (A namespace or dynamic import would go through
+ * TypeScript's `__importStar`, which the serializer leaves out whenever tslib has put its helpers on the global
+ * object, as any program using the AWS SDK has, and the provider host then fails.)
  */
 import type { IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { RunningConfig } from "./runningConfigLayout";
 import type { SensorTlsSettings } from "./sensorState";
 
@@ -106,12 +109,11 @@ async function call(
   action: string,
   body?: unknown,
 ): Promise<string> {
-  const https = await import("node:https");
   const url = `${sensorBaseUrl(connection.apiUrl)}/api/v1${path}`;
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const { tls } = connection;
   return new Promise<string>((resolve, reject) => {
-    const request = https.request(
+    const request = httpsRequest(
       url,
       {
         method,

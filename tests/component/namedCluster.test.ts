@@ -166,7 +166,12 @@ describe("PodPacketForwarding: an existing EKS cluster by name", function () {
       await valueOf(ppf.podCidrs);
       await settle();
     } finally {
-      process.env.AWS_ENDPOINT_URL = saved;
+      // Assigning undefined would store the string "undefined", a bad endpoint for every later SDK client.
+      if (saved === undefined) {
+        delete process.env.AWS_ENDPOINT_URL;
+      } else {
+        process.env.AWS_ENDPOINT_URL = saved;
+      }
       server.close();
     }
     assert.deepEqual(requests, []);
