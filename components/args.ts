@@ -197,6 +197,13 @@ export interface PodPacketForwardingArgs {
   mirrorTargetSecurityGroupId?: pulumi.Input<string>;
   /** The sensors' RPCAP data ports, when known (the sensor picks them; default every port, TCP and UDP). */
   sensorDataPorts?: PortRangeArgs;
+  /**
+   * Read the cluster once the agents have rolled out and report who covers every node, Fargate profile and workload
+   * (output `coverage`, uncovered ones also as warnings). The read uses the deploying kubeconfig (on EKS it runs
+   * `aws eks get-token`). Set false where no cluster should be contacted: unit tests under Pulumi mocks, offline
+   * plans. Default true.
+   */
+  coverageReport?: boolean;
   /** Tags for every AWS resource created. */
   tags?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
 }

@@ -233,6 +233,9 @@ export class PodPacketForwarding extends pulumi.ComponentResource<ForwardingData
       return pulumi.output(undefined);
     }
     return pulumi.all([resolved, kubeconfig, outcome, daemonSet.urn]).apply(async ([r, config, o]) => {
+      if (!r.args.coverageReport) {
+        return undefined;
+      }
       try {
         const report = await deployTimeCoverage({
           kubeconfig: config,

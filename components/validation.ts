@@ -159,6 +159,7 @@ export const argsSchema = z
       .strict()
       .default(DEFAULTS.resources),
     priorityClassName: z.string().min(1).default(DEFAULTS.priorityClassName),
+    coverageReport: z.boolean({ invalid_type_error: "must be true or false" }).default(true),
     sensorApis: z
       .array(
         z

@@ -82,23 +82,10 @@ export async function startOfflineEngine(
 /** Warnings logged without an engine (the mocks) go to `console.warn` with this prefix (`@pulumi/pulumi` `log`). */
 const WARNING_PREFIX = "warning: [runtime] ";
 
-/** Info messages logged without an engine go to `console.log` with this prefix (`@pulumi/pulumi` `log`). */
-const INFO_PREFIX = "info: [runtime] ";
-
-/**
- * The component's own coverage report reads the live cluster; the plan reaches none and prints its own Coverage
- * section instead, so the component's note that the live report is unavailable is left out of the plan's output.
- */
-const LIVE_COVERAGE_UNAVAILABLE = `${INFO_PREFIX}coverage report unavailable: `;
-
-/**
- * Collects the program's warnings instead of printing them and drops the live coverage report's unavailability
- * note; other console output passes through.
- */
+/** Collects the program's warnings instead of printing them; other console output passes through. */
 function captureWarnings(): { lines: string[]; restore(): void } {
   const lines: string[] = [];
   const consoleWarn = console.warn;
-  const consoleLog = console.log;
   console.warn = (...args: unknown[]) => {
     const text = args.map(String).join(" ");
     if (text.startsWith(WARNING_PREFIX)) {
@@ -107,16 +94,10 @@ function captureWarnings(): { lines: string[]; restore(): void } {
       consoleWarn(...args);
     }
   };
-  console.log = (...args: unknown[]) => {
-    if (!args.map(String).join(" ").startsWith(LIVE_COVERAGE_UNAVAILABLE)) {
-      consoleLog(...args);
-    }
-  };
   return {
     lines,
     restore: () => {
       console.warn = consoleWarn;
-      console.log = consoleLog;
     },
   };
 }

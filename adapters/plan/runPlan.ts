@@ -47,7 +47,8 @@ function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
 export async function runPlan(inputs: PlanInputs, options: RunPlanOptions = {}): Promise<PlanResult> {
   const engine = await startOfflineEngine(inputs.world, { stack: options.stack });
   try {
-    const outputs: ForwardingOutputs = stackProgram(inputs.config, {
+    // The plan reaches no cluster: its Coverage section is computed from the sample or the given describe output.
+    const outputs: ForwardingOutputs = stackProgram({ ...inputs.config, coverageReport: false }, {
       projectDir: inputs.projectDir,
       name: options.name,
     });

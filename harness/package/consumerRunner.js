@@ -1,7 +1,8 @@
 // Runs a consumer's compiled Pulumi program under mocks, inside the consumer project, with the consumer's own
-// @pulumi/pulumi (the one the installed package uses), and prints what it registered as JSON on stdout.
+// @pulumi/pulumi (the one the installed package uses), and writes what it registered as JSON to a file (stdout is
+// the program's: Pulumi's log goes there under mocks).
 //
-//   node consumerRunner.js <program.js> <answers.json>
+//   node consumerRunner.js <program.js> <answers.json> <report.json>
 //
 // answers.json: { project, stack, config: { "ns:key": "value" }, invokes: { "<token> <json args>": result },
 //                 resources: { "<type>": outputs } }. Plain JavaScript on purpose: the consumer has no ts-node.
@@ -13,7 +14,7 @@ const consumer = process.cwd();
 const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [consumer] }));
 const settings = require(require.resolve("@pulumi/pulumi/runtime/settings", { paths: [consumer] }));
 
-const [program, answersFile] = process.argv.slice(2);
+const [program, answersFile, reportFile] = process.argv.slice(2);
 const answers = JSON.parse(fs.readFileSync(answersFile, "utf8"));
 const report = { resources: [], invokes: [], outputs: {} };
 
@@ -60,7 +61,7 @@ Promise.all(
   ),
 )
   .then(() => settings.waitForRPCs())
-  .then(() => process.stdout.write(JSON.stringify(report)))
+  .then(() => fs.writeFileSync(reportFile, JSON.stringify(report)))
   .catch((err) => {
     process.stderr.write(`${err.stack || err}\n`);
     process.exit(1);

@@ -48,6 +48,7 @@ const FULL: Required<PodPacketForwardingConfig> = {
   nodeSelector: { "kubernetes.io/os": "linux" },
   resources: { requests: { cpu: "50m" }, limits: { memory: "512Mi" } },
   priorityClassName: "system-cluster-critical",
+  coverageReport: false,
   fargateProfiles: [{ name: "fp", selectors: [{ namespace: "serverless" }] }],
   sensorSecurityGroupId: "sg-0123456789abcdef0",
   podSecurityGroupIds: ["sg-0fedcba9876543210"],

@@ -63,7 +63,20 @@ describe("the npm package, installed into a consumer project", function () {
   function runUnderMocks(program: string, answers: Record<string, unknown>): Report {
     const file = path.join(scratch, "answers.json");
     fs.writeFileSync(file, JSON.stringify({ project: "consumer", stack: "test", ...answers }));
-    return JSON.parse(run(process.execPath, [RUNNER, program, file], scratch)) as Report;
+    const report = path.join(scratch, "report.json");
+    // No AWS credentials or config reach the program: a kubeconfig's `aws eks get-token` must not find an account.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+    execFileSync(process.execPath, [RUNNER, program, file, report], {
+      cwd: scratch,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        ...env,
+        AWS_CONFIG_FILE: "/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
+    });
+    return JSON.parse(fs.readFileSync(report, "utf8")) as Report;
   }
 
   const world = sampleWorld();
