@@ -48,10 +48,13 @@ export async function runPlan(inputs: PlanInputs, options: RunPlanOptions = {}):
   const engine = await startOfflineEngine(inputs.world, { stack: options.stack });
   try {
     // The plan reaches no cluster: its Coverage section is computed from the sample or the given describe output.
-    const outputs: ForwardingOutputs = stackProgram({ ...inputs.config, coverageReport: false }, {
-      projectDir: inputs.projectDir,
-      name: options.name,
-    });
+    const outputs: ForwardingOutputs = stackProgram(
+      { ...inputs.config, coverageReport: false },
+      {
+        projectDir: inputs.projectDir,
+        name: options.name,
+      },
+    );
     const values = await Promise.all(
       OUTPUT_KEYS.map((k) => outputValue(outputs[k] as pulumi.Output<unknown>)),
     );
