@@ -11,7 +11,9 @@ export const AGENT_NAME = "extrahop-rpcapd";
 
 /**
  * Pod Security admission level the agent needs, and why: `hostNetwork: true` and the added capabilities NET_ADMIN
- * and NET_RAW are outside the `baseline` profile (https://kubernetes.io/docs/concepts/security/pod-security-standards/).
+ * and NET_RAW are outside the `baseline` profile (https://kubernetes.io/docs/concepts/security/pod-security-standards/);
+ * so are, from policy v1.34, the probes' `host: 127.0.0.1`, and, on the Pods the DaemonSet creates, the host port the
+ * API server gives the metrics port of a host-network pod.
  */
 export const AGENT_POD_SECURITY_LEVEL = "privileged";
 /** The namespace labels that admit the agent under Pod Security admission (enforce, and no warnings). */
