@@ -4,7 +4,7 @@
 //     the whole agent old (v1's shell agent of git 9891d36: nft dup onto a veth) beside new (this program: mark at
 //     the L3 decision, clone at the device's egress hook onto an ifb), and each clone mechanism on its own
 //     (throughput.ts). Sender packets/s and the sender's CPU time per packet; the ratio to the plain tap and the
-//     extra time per selected packet are the issue's targets (>= 0.8x, <= 0.6 us).
+//     extra time per selected packet are the targets (>= 0.8x, <= 0.6 us).
 //  2. bpf: compiled size of our rpcapd filter vs the vendor example's (tcpdump -d).
 //  3. matrix: the exactly-once matrix of the kernel simulation (harness/sim) with our agent and with the vendor
 //     example's filter on eth0 and on `any`, both modes (AWS's mirror copies from the simulation's mirror tap with

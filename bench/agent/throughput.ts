@@ -26,7 +26,7 @@ const SINK_PORT = 9;
 const API_PORT = 6443;
 const API_TOKEN = "bench-token";
 const NODE_NAME = "bench-node";
-/** The commit whose shell agent is "old" (the last v1 agent, measured in the issue). */
+/** The commit whose shell agent is "old" (the first release's agent). */
 export const V1_COMMIT = "9891d36";
 /** Capture ring of every tcpdump here, KiB: holds a whole run, so no configuration drops (and skips copies). */
 const RING_KIB = 262_144;

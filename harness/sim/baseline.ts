@@ -12,7 +12,7 @@ import { AgentRunner, REPO_ROOT, ScriptRunner } from "./cluster";
 import type { MirrorModel } from "./cluster";
 import { AMAZON_DNS_IP, SENSOR_IP, SENSOR_PORT, SimTopology } from "./topology";
 
-/** The commit whose agent and filter give the "before" figures (the last v1 agent, measured in the issues). */
+/** The commit whose agent and filter give the "before" figures (the first release's). */
 export const V1_COMMIT = "9891d36";
 
 function gitShow(commit: string, file: string): string {

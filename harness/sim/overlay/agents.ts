@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { AgentHandle, AgentRunner, childHandle, REPO_ROOT, ScriptRunner } from "../cluster";
 
-/** The commit whose agent gives the "before" figures (the last v1 agent, measured in the issue). */
+/** The commit whose agent gives the "before" figures (the first release's agent). */
 export const V1_AGENT_COMMIT = "9891d36";
 
 /** An agent to run, with a label for tables. */
