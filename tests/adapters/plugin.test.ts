@@ -12,15 +12,15 @@ import * as path from "node:path";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import * as ts from "typescript";
-import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
+import type { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { OPTIONAL_OUTPUTS, OUTPUT_KEYS } from "../../components/outputs";
 import { PodPacketForwardingType } from "../../components/podPacketForwarding";
 import { argsSchema } from "../../components/validation";
 import { sampleWorld, SAMPLE_CLUSTER } from "../../harness/aws/sampleCluster";
 import { installPulumiMocks, registeredUrns, settle } from "../../harness/pulumi/mocks";
+import { PLUGIN_DIR, pluginHost } from "../../harness/pulumi/pluginHost";
 import { resolved, ROOT, standInPackage } from "../automation/helpers";
 
-const PLUGIN_DIR = path.join(ROOT, "adapters", "plugin");
 const TOKEN = PodPacketForwardingType;
 const AGENT_IMAGE = `registry.example.com/extrahop-rpcapd@sha256:${"c".repeat(64)}`;
 
@@ -87,13 +87,7 @@ describe("adapters: plugin package for other languages", function () {
   /** One provider host for every test: it analyses the sources once and keeps the schema, as the plugin process does. */
   let provider: ComponentProvider;
   before(async () => {
-    plugin = await import("../../adapters/plugin");
-    classes = getPulumiComponents(plugin);
-    provider = new ComponentProvider({
-      components: classes as never,
-      name: JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8")).name,
-      dirname: PLUGIN_DIR,
-    });
+    ({ plugin, classes, provider } = await pluginHost());
   });
 
   describe("schema inference (what `pulumi package add` generates SDKs from)", () => {

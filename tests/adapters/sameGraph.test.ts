@@ -11,7 +11,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import * as YAML from "yaml";
 import { createEmbeddingApi } from "../../adapters/automation/api";
 import type { PodPacketForwardingConfig } from "../../adapters/automation/typedConfig";
@@ -23,7 +22,8 @@ import { OUTPUT_KEYS } from "../../components/outputs";
 import { PodPacketForwardingType } from "../../components/podPacketForwarding";
 import { sampleWorld, SAMPLE_CLUSTER } from "../../harness/aws/sampleCluster";
 import { registeredUrns, settle } from "../../harness/pulumi/mocks";
-import { asCliConfig, fakeDependencies, resolved, ROOT, standInPackage } from "../automation/helpers";
+import { pluginHost } from "../../harness/pulumi/pluginHost";
+import { asCliConfig, fakeDependencies, resolved, standInPackage } from "../automation/helpers";
 
 const PROJECT = "pod-packet-forwarding";
 const STACK = "test";
@@ -130,16 +130,9 @@ describe("adapters: stack, embedding API, plan and plugin register the same reso
     return { graph: graphOf(result.resources, result.parents), outputs: result.outputs };
   }
 
-  /** One provider host for every construct: it analyses the plugin's sources once, as the plugin process does. */
-  let provider: ComponentProvider | undefined;
   async function viaPlugin(file: Record<string, unknown>): Promise<Run> {
     const { engine: e, parents } = await start();
-    const plugin = await import("../../adapters/plugin");
-    provider ??= new ComponentProvider({
-      components: [plugin.PodPacketForwarding],
-      name: PROJECT,
-      dirname: path.join(ROOT, "adapters", "plugin"),
-    });
+    const { provider } = await pluginHost();
     const result = await provider.construct(
       STACK_COMPONENT_NAME,
       PodPacketForwardingType,
