@@ -8,14 +8,10 @@
  * 1. reject packets to the sensors (the agent's own stream, whatever port the sensor picked for its data);
  * 2. reject TCP and UDP packets whose source port is in the NodePort range: a node that forwards a NodePort reply
  *    sends it a second time with the NodePort as source port, after the backend's node already copied it;
- * 3. reject TCP and UDP packets whose destination port is in the NodePort range: a node that receives a packet for
- *    one of its NodePorts may forward it to another node after DNAT+SNAT, where AWS copies it again with headers no
- *    rule can tell from any other; the receiving node's agent reports what it receives there instead (the sender's
- *    agent reports such packets to destinations no agent receives);
- * 4. reject packets to the excluded CIDRs (e.g. Fargate subnets whose pods run the capture sidecar);
- * 5. accept the rest.
- * The agent applies the same exclusions to what leaves its mirrored ENIs, so each packet has one place where it is
- * copied. AWS filter semantics (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-filters.html):
+ * 3. reject packets to the excluded CIDRs (e.g. Fargate subnets whose pods run the capture sidecar);
+ * 4. accept the rest.
+ * The agent applies the same three exclusions to what leaves its mirrored ENIs, so each packet has one place where
+ * it is copied. AWS filter semantics (https://docs.aws.amazon.com/vpc/latest/mirroring/traffic-mirroring-filters.html):
  * rules per direction, lowest number first, first match decides, no match = not mirrored, so no inbound rule = no
  * inbound traffic mirrored. The design and its residuals are in `docs/mirroring.md`; the proof is `tests/mirror/` and
  * the kernel simulation (`tests/agent/simulation*.test.ts`).
@@ -86,8 +82,7 @@ export interface MirrorFilterInputs {
   sensorPort: number;
   /**
    * The cluster's NodePort range (kube-apiserver `--service-node-port-range`; fixed at 30000-32767 on EKS). TCP and
-   * UDP packets with a source or destination port inside are not mirrored; the agents copy them (the sender's or the
-   * receiver's). Default 30000-32767.
+   * UDP packets with a source port inside are not mirrored; the agent copies those it must. Default 30000-32767.
    */
   nodePortRange?: IntRange;
   /**
@@ -120,13 +115,13 @@ export interface MirrorFilterPlan {
   sensorBlocks: string[];
   /** `excludedCidrs` collapsed to the blocks used in the rules. */
   excludedBlocks: string[];
-  /** The NodePort range whose source and destination ports are not mirrored. */
+  /** The NodePort range whose source ports are not mirrored. */
   nodePortRange: IntRange;
   /** Amazon DNS addresses the network service covers (empty when the service is off). */
   amazonDnsAddresses: string[];
   /** How double copies are avoided: only egress is mirrored. */
   dedup: "egress-only";
-  /** Rules used / budget, e.g. `6/10`. */
+  /** Rules used / budget, e.g. `4/10`. */
   budget: string;
   /** Messages for the person deploying (deprecated inputs); empty when there is nothing to say. */
   warnings: string[];
@@ -145,10 +140,6 @@ export class MirrorFilterInputError extends Error {
 
 const ANY = "0.0.0.0/0";
 const RULE_STEP = 100;
-/** NodePort rejects: source port and destination port, each for TCP and UDP (port ranges apply to one protocol). */
-const NODEPORT_RULES = 4;
-/** The fewest rules a filter has: one sensor block, the NodePort rejects and the accept-all. */
-const SMALLEST_FILTER = 1 + NODEPORT_RULES + 1;
 /** The link-local address of the Amazon DNS server, valid in every VPC. */
 const LINK_LOCAL_AMAZON_DNS = "169.254.169.253";
 
@@ -233,10 +224,10 @@ function validate(inputs: MirrorFilterInputs): ValidInputs {
     );
   }
   const quota = inputs.ruleQuota ?? MIRROR_FILTER_RULE_QUOTA;
-  if (!Number.isInteger(quota) || quota < SMALLEST_FILTER || quota > MIRROR_FILTER_RULE_QUOTA) {
+  if (!Number.isInteger(quota) || quota < 4 || quota > MIRROR_FILTER_RULE_QUOTA) {
     throw new MirrorFilterInputError(
       "ruleQuota",
-      `${JSON.stringify(quota)} is not allowed: an integer ${SMALLEST_FILTER}-${MIRROR_FILTER_RULE_QUOTA} (AWS allows ${MIRROR_FILTER_RULE_QUOTA} rules per filter; the smallest filter has ${SMALLEST_FILTER})`,
+      `${JSON.stringify(quota)} is not allowed: an integer 4-${MIRROR_FILTER_RULE_QUOTA} (AWS allows ${MIRROR_FILTER_RULE_QUOTA} rules per filter; the smallest filter has 4)`,
     );
   }
   return {
@@ -252,18 +243,17 @@ function validate(inputs: MirrorFilterInputs): ValidInputs {
 }
 
 /**
- * Rules needed for `sensorBlocks` sensor blocks and `excludedBlocks` excluded blocks: one reject per block, four
- * NodePort rejects (source and destination port, TCP and UDP) and the accept-all.
+ * Rules needed for `sensorBlocks` sensor blocks and `excludedBlocks` excluded blocks: one reject per block, two
+ * NodePort rejects (TCP, UDP) and the accept-all.
  */
 export function rulesNeeded(sensorBlocks: number, excludedBlocks: number): number {
-  return sensorBlocks + NODEPORT_RULES + excludedBlocks + 1;
+  return sensorBlocks + 2 + excludedBlocks + 1;
 }
 
 /**
  * Computes the filter rules and network services. Egress only, in this order (rule numbers step by 100 so a person
  * can insert a rule by hand): reject to each sensor block; reject TCP, then UDP, with a source port in the NodePort
- * range; reject TCP, then UDP, with a destination port in the NodePort range; reject to each excluded block; accept
- * all. No inbound rules: nothing received is mirrored (except Amazon DNS
+ * range; reject to each excluded block; accept all. No inbound rules: nothing received is mirrored (except Amazon DNS
  * through the network service).
  *
  * @throws MirrorFilterInputError naming the input when a value is malformed or the rules do not fit the quota.
@@ -281,8 +271,8 @@ export function planMirrorFilter(inputs: MirrorFilterInputs): MirrorFilterPlan {
       `${value} needs ${needed} filter rules, over the budget of ${v.quota} (AWS: ${MIRROR_FILTER_RULE_QUOTA} rules per filter). ` +
         `Each sensor block costs 1 rule (${sensorBlocks.length} block(s): ${sensorBlocks.join(", ")}; addresses merge into one ` +
         `block only when adjacent and aligned, so nothing else is excluded), each excluded block 1 (${excludedBlocks.length} ` +
-        `block(s): ${excludedBlocks.join(", ") || "none"}), plus ${NODEPORT_RULES} NodePort rules and the accept-all. ` +
-        `Allowed: sensor blocks + excluded blocks + ${NODEPORT_RULES + 1} <= ${v.quota}. Use fewer or adjacent sensor addresses, or fewer/wider excluded CIDRs.`,
+        `block(s): ${excludedBlocks.join(", ") || "none"}), plus 2 NodePort rules and the accept-all. ` +
+        `Allowed: sensor blocks + excluded blocks + 3 <= ${v.quota}. Use fewer or adjacent sensor addresses, or fewer/wider excluded CIDRs.`,
     );
   }
 
@@ -302,14 +292,6 @@ export function planMirrorFilter(inputs: MirrorFilterInputs): MirrorFilterPlan {
       destinationCidrBlock: ANY,
       sourcePortRange: range,
       description: `${protocol === TCP ? "TCP" : "UDP"} from a NodePort (${span}): a forwarded NodePort reply was copied where the backend sent it; the agent copies the others`,
-    })),
-    ...[TCP, UDP].map((protocol) => ({
-      ruleAction: "reject" as const,
-      protocol,
-      sourceCidrBlock: ANY,
-      destinationCidrBlock: ANY,
-      destinationPortRange: range,
-      description: `${protocol === TCP ? "TCP" : "UDP"} to a NodePort (${span}): the receiving node forwards it after DNAT+SNAT, where it would be copied again; the agents copy it once`,
     })),
     ...excludedBlocks.map((e) => ({
       ruleAction: "reject" as const,

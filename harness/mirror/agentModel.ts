@@ -7,16 +7,12 @@
  * The node agent, for a packet P at the one hook of node N that selects it (postrouting or input):
  *   - never: P to or from a sensor;                                     (`ip saddr/daddr @sensors return`)
  *   - never: P to a Fargate pod whose sidecar runs (it reports what it receives);          (`@sidecar4`)
- *   - with mirroring, never: P leaving through an uplink to a TCP/UDP port in the NodePort range of a covered
- *     address (the filter does not copy it; the receiving node's agent does);                 (`nodeport_departure`)
  *   - never: P leaving through one of N's mirrored ENIs when AWS copies it there, decided on the headers P has on
- *     the wire (after SNAT): the filter's exclusions (sensors, TCP/UDP source or destination port in the NodePort
- *     range, excluded destinations), Amazon DNS (the network service copies it whatever the rules), and what AWS never mirrors
+ *     the wire (after SNAT): the filter's exclusions (sensors, TCP/UDP source port in the NodePort range, excluded
+ *     destinations), Amazon DNS (the network service copies it whatever the rules), and what AWS never mirrors
  *     (instance metadata, NTP, DHCP: AWS does not copy them, so the agent must);
  *   - never: Amazon DNS arriving through a mirrored ENI (the network service copies it inbound as well);
- *   - never: P that arrived through an uplink from a covered source (its sender's side reported it), except, with
- *     mirroring, when it arrived addressed to a NodePort-range port of a covered address (its sender left it to this
- *     node) and was not sent by a sidecar's pod;                                               (`nodeport_arrival`)
+ *   - never: P that arrived through an uplink from a covered source (its sender's side reported it);
  *   - otherwise: once.
  * Three points go beyond the design text and are what the simulation showed to be needed (docs/mirroring.md):
  * the exclusions are evaluated after SNAT (the SNAT source port is random and may fall into the NodePort range),
@@ -113,28 +109,15 @@ export function agentExpectsMirrorCopy(wire: MirrorPacket, plan: MirrorFilterPla
   if (ported && wire.srcPort !== undefined && wire.srcPort >= r.min && wire.srcPort <= r.max) {
     return false;
   }
-  if (toNodePortRange(wire, plan)) {
-    return false;
-  }
   return !plan.excludedBlocks.some((b) => cidrContains(b, wire.dst));
-}
-
-/** True for TCP/UDP to a destination port in the NodePort range (what the filter leaves to the receiving agent). */
-export function toNodePortRange(wire: MirrorPacket, plan: MirrorFilterPlan): boolean {
-  const ported = wire.protocol === PROTO.TCP || wire.protocol === PROTO.UDP;
-  const r = plan.nodePortRange;
-  return ported && wire.dstPort !== undefined && wire.dstPort >= r.min && wire.dstPort <= r.max;
 }
 
 /** How a packet came to the node whose agent decides. */
 export type Arrival =
   /** Sent by the node itself (no input interface) or by one of its pods (a pod-side veth). */
   | { via: "local" }
-  /**
-   * Through an uplink (ENI or VLAN sub-interface), with the source address it had then (before any NAT) and the
-   * headers it had on the wire (the kernel reads them from the connection's tuple of the packet's direction).
-   */
-  | { via: "uplink"; source: string; eniMirrored: boolean; wire: MirrorPacket };
+  /** Through an uplink (ENI or VLAN sub-interface), with the source address it had then (before any NAT). */
+  | { via: "uplink"; source: string; eniMirrored: boolean };
 
 /** How the packet leaves the node (or is delivered in it). */
 export type Departure =
@@ -164,22 +147,6 @@ export function nodeAgentCopies(
   if (
     s.vpcMirroring &&
     departure.via === "uplink" &&
-    toNodePortRange(departure.wire, s.plan) &&
-    isCovered(departure.wire.dst, members, s)
-  ) {
-    return 0;
-  }
-  const leftToThisNode =
-    s.vpcMirroring &&
-    arrival.via === "uplink" &&
-    toNodePortRange(arrival.wire, s.plan) &&
-    isCovered(arrival.wire.dst, members, s);
-  if (leftToThisNode && isSidecarPod(arrival.source, members)) {
-    return 0;
-  }
-  if (
-    s.vpcMirroring &&
-    departure.via === "uplink" &&
     departure.mirrored &&
     agentExpectsMirrorCopy(departure.wire, s.plan)
   ) {
@@ -194,7 +161,7 @@ export function nodeAgentCopies(
     ) {
       return 0;
     }
-    if (!leftToThisNode && isCovered(arrival.source, members, s)) {
+    if (isCovered(arrival.source, members, s)) {
       return 0;
     }
   }

@@ -194,14 +194,8 @@ describe("node agent nft table, rendered", function () {
     assert.match(on, /oifname @mirrored_uplinks goto defer_to_wire/);
     assert.match(on, /type filter hook postrouting priority srcnat \+ 1;/);
     assert.match(on, /meta l4proto \{ 6, 17 \} th sport 30000-32767 goto mirror_gap/);
-    assert.match(on, /meta l4proto \{ 6, 17 \} th dport 30000-32767 goto mirror_gap/);
-    assert.match(on, /th dport 30000-32767 jump nodeport_departure/);
-    assert.match(
-      on,
-      /ct direction reply ct reply proto-dst 30000-32767 ct reply ip daddr @covered4 goto nodeport_arrival/,
-    );
     const off = renderRuleset(spec(false));
-    assert.doesNotMatch(off, /mirrored_uplinks|srcnat|mirror_gap|amazon_dns|nodeport|proto-dst/);
+    assert.doesNotMatch(off, /mirrored_uplinks|srcnat|mirror_gap|amazon_dns/);
   });
 });
 
@@ -474,74 +468,6 @@ describe("node agent nft table on a real kernel, rule by rule", function () {
             });
           } finally {
             sh(NODE, "nft delete table ip masq");
-          }
-        });
-
-        it("destination port in the NodePort range (the filter rejects it): to an address nobody covers, the agent's copy; to a covered one, the receiver's", async function () {
-          await expectDelta(() => udp(POD, VPC_IP, 30500), {
-            [COUNTERS.selectedMirrorGap]: 1,
-            ...clone,
-            captured: 1,
-          });
-          set(SETS.covered4, [VPC_IP]);
-          try {
-            await expectDelta(() => udp(POD, VPC_IP, 30501), { [COUNTERS.skippedCovered]: 1 });
-            await expectDelta(() => udp(NODE, VPC_IP, 30502), { [COUNTERS.skippedCovered]: 1 });
-          } finally {
-            sh(NODE, "nft -f -", setDelta(SETS.covered4, [], [VPC_IP]));
-          }
-        });
-
-        it("arriving from a covered source addressed to a NodePort-range port of a covered address: the receiver's copy, once", async function () {
-          set(SETS.covered4, [VPC_IP, NODE_IP, POD_IP]);
-          try {
-            await expectDelta(() => udp(VPC, NODE_IP, 30600), {
-              [COUNTERS.selectedInbound]: 1,
-              [COUNTERS.clonedDup]: 1,
-              captured: 1,
-            });
-            await expectDelta(() => udp(VPC, POD_IP, 30601), {
-              [COUNTERS.selectedInbound]: 1,
-              [COUNTERS.clonedDup]: 1,
-              captured: 1,
-            });
-            // Below the NodePort range: its sender's side reported it.
-            await expectDelta(() => udp(VPC, POD_IP, 29999), { [COUNTERS.skippedCovered]: 1 });
-          } finally {
-            sh(NODE, "nft -f -", setDelta(SETS.covered4, [], [VPC_IP, NODE_IP, POD_IP]));
-          }
-        });
-
-        it("a reply to a NodePort-range port of a covered address (read from the connection's reply tuple): the receiver's copy", async function () {
-          // The pod's datagram from port 30700 opens the connection (the agent copies it: NodePort source port).
-          await expectDelta(() => udp(POD, VPC_IP, 9997, 30700), {
-            [COUNTERS.selectedMirrorGap]: 1,
-            ...clone,
-            captured: 1,
-          });
-          set(SETS.covered4, [VPC_IP, POD_IP]);
-          try {
-            await expectDelta(() => udp(VPC, POD_IP, 30700, 9997), {
-              [COUNTERS.selectedInbound]: 1,
-              [COUNTERS.clonedDup]: 1,
-              captured: 1,
-            });
-          } finally {
-            sh(NODE, "nft -f -", setDelta(SETS.covered4, [], [VPC_IP, POD_IP]));
-          }
-        });
-
-        it("from a pod whose sidecar reports it, to a NodePort-range port: skipped (the sidecar reported what it sent)", async function () {
-          set(SETS.covered4, [VPC_IP, NODE_IP]);
-          set(SETS.sidecar4, [VPC_IP]);
-          try {
-            await expectDelta(() => udp(VPC, NODE_IP, 30800), { [COUNTERS.skippedCovered]: 1 });
-          } finally {
-            sh(
-              NODE,
-              "nft -f -",
-              setDelta(SETS.covered4, [], [VPC_IP, NODE_IP]) + setDelta(SETS.sidecar4, [], [VPC_IP]),
-            );
           }
         });
 

@@ -16,22 +16,19 @@ const brief = (inputs: MirrorFilterInputs) =>
   planMirrorFilter(inputs).rules.map(
     (r) =>
       `${r.trafficDirection} ${r.ruleNumber} ${r.ruleAction} ${r.protocol ?? "all"} ${r.sourceCidrBlock}` +
-      `${r.sourcePortRange ? `:${r.sourcePortRange.fromPort}-${r.sourcePortRange.toPort}` : ""} -> ${r.destinationCidrBlock}` +
-      `${r.destinationPortRange ? `:${r.destinationPortRange.fromPort}-${r.destinationPortRange.toPort}` : ""}`,
+      `${r.sourcePortRange ? `:${r.sourcePortRange.fromPort}-${r.sourcePortRange.toPort}` : ""} -> ${r.destinationCidrBlock}`,
   );
 
 describe("mirror filter rules: the computed rule list (egress only)", () => {
-  it("one sensor: 6 rules, sensors first, then the NodePort source and destination ports, then accept all; nothing inbound", () => {
+  it("one sensor: 4 rules, sensors first, then the NodePort source ports, then accept all; nothing inbound", () => {
     assert.deepEqual(brief(base), [
       "egress 100 reject all 0.0.0.0/0 -> 10.0.128.10/32",
       "egress 200 reject 6 0.0.0.0/0:30000-32767 -> 0.0.0.0/0",
       "egress 300 reject 17 0.0.0.0/0:30000-32767 -> 0.0.0.0/0",
-      "egress 400 reject 6 0.0.0.0/0 -> 0.0.0.0/0:30000-32767",
-      "egress 500 reject 17 0.0.0.0/0 -> 0.0.0.0/0:30000-32767",
-      "egress 600 accept all 0.0.0.0/0 -> 0.0.0.0/0",
+      "egress 400 accept all 0.0.0.0/0 -> 0.0.0.0/0",
     ]);
     const plan = planMirrorFilter(base);
-    assert.equal(plan.budget, "6/10");
+    assert.equal(plan.budget, "4/10");
     assert.equal(plan.dedup, "egress-only");
     assert.deepEqual(plan.networkServices, ["amazon-dns"]);
     assert.deepEqual(plan.amazonDnsAddresses, ["10.0.0.2", "169.254.169.253"]);
@@ -54,10 +51,8 @@ describe("mirror filter rules: the computed rule list (egress only)", () => {
         "egress 100 reject all 0.0.0.0/0 -> 10.0.128.10/32",
         "egress 200 reject 6 0.0.0.0/0:31000-31999 -> 0.0.0.0/0",
         "egress 300 reject 17 0.0.0.0/0:31000-31999 -> 0.0.0.0/0",
-        "egress 400 reject 6 0.0.0.0/0 -> 0.0.0.0/0:31000-31999",
-        "egress 500 reject 17 0.0.0.0/0 -> 0.0.0.0/0:31000-31999",
-        "egress 600 reject all 0.0.0.0/0 -> 10.0.80.0/20",
-        "egress 700 accept all 0.0.0.0/0 -> 0.0.0.0/0",
+        "egress 400 reject all 0.0.0.0/0 -> 10.0.80.0/20",
+        "egress 500 accept all 0.0.0.0/0 -> 0.0.0.0/0",
       ],
     );
   });
@@ -79,10 +74,25 @@ describe("mirror filter rules: the computed rule list (egress only)", () => {
     assert.deepEqual(plan.amazonDnsAddresses, []);
   });
 
-  it("fills the quota exactly: 5 sensor blocks, or 1 sensor block and 4 excluded blocks", () => {
-    const sensors = ["10.0.128.10", "10.0.128.12", "10.0.128.14", "10.0.128.16", "10.0.128.18"];
+  it("fills the quota exactly: 7 sensor blocks, or 1 sensor block and 6 excluded blocks", () => {
+    const sensors = [
+      "10.0.128.10",
+      "10.0.128.12",
+      "10.0.128.14",
+      "10.0.128.16",
+      "10.0.128.18",
+      "10.0.128.20",
+      "10.0.128.22",
+    ];
     assert.equal(planMirrorFilter({ ...base, sensorIps: sensors }).rules.length, 10);
-    const excluded = ["10.0.80.0/24", "10.0.82.0/24", "10.0.84.0/24", "10.0.86.0/24"];
+    const excluded = [
+      "10.0.80.0/24",
+      "10.0.82.0/24",
+      "10.0.84.0/24",
+      "10.0.86.0/24",
+      "10.0.88.0/24",
+      "10.0.90.0/24",
+    ];
     assert.equal(planMirrorFilter({ ...base, excludedCidrs: excluded }).rules.length, 10);
   });
 
@@ -102,27 +112,27 @@ describe("mirror filter rules: bad input is refused with the input, the value an
     );
 
   it("over the rule budget because of sensors", () => {
-    const sensors = Array.from({ length: 6 }, (_, i) => `10.0.128.${10 + 2 * i}`);
+    const sensors = Array.from({ length: 8 }, (_, i) => `10.0.128.${10 + 2 * i}`);
     refuses({ ...base, sensorIps: sensors }, "sensorIps", /needs 11 filter rules, over the budget of 10/);
   });
 
   it("over the rule budget because of excluded blocks", () => {
-    const excluded = Array.from({ length: 5 }, (_, i) => `10.0.${80 + 2 * i}.0/24`);
+    const excluded = Array.from({ length: 7 }, (_, i) => `10.0.${80 + 2 * i}.0/24`);
     refuses(
       { ...base, excludedCidrs: excluded },
       "excludedCidrs",
-      /needs 11 filter rules.*sensor blocks \+ excluded blocks \+ 5 <= 10/s,
+      /needs 11 filter rules.*sensor blocks \+ excluded blocks \+ 3 <= 10/s,
     );
   });
 
   it("a lower rule quota is honoured; the quota cannot go under the smallest filter or over AWS's", () => {
     refuses(
-      { ...base, ruleQuota: 6, excludedCidrs: ["10.0.80.0/20"] },
+      { ...base, ruleQuota: 4, excludedCidrs: ["10.0.80.0/20"] },
       "excludedCidrs",
-      /needs 7 filter rules, over the budget of 6/,
+      /needs 5 filter rules, over the budget of 4/,
     );
-    refuses({ ...base, ruleQuota: 11 }, "ruleQuota", /6-10/);
-    refuses({ ...base, ruleQuota: 5 }, "ruleQuota", /6-10/);
+    refuses({ ...base, ruleQuota: 11 }, "ruleQuota", /4-10/);
+    refuses({ ...base, ruleQuota: 3 }, "ruleQuota", /4-10/);
   });
 
   it("malformed CIDRs, addresses, ports and ranges name the element", () => {

@@ -10,19 +10,9 @@
  *     the sensors' own traffic, loopback, packets still addressed to a service IP      -> skip
  *     an overlay's outer packet between two nodes (the inner one is decided on its own) -> skip
  *     to a Fargate pod whose sidecar runs (the sidecar reports what its pod receives)  -> skip
- *     [mirroring] leaves through an uplink to a NodePort-range port of a covered
- *       address (the receiving node reports it)                                       -> skip
- *     [mirroring] arrived through an uplink addressed to a NodePort-range port of a
- *       covered address (its sender left it to this node): as from an uncovered source
  *     arrived through an uplink from a covered source (its sender's side reported it)  -> skip
  *     leaves through a mirrored ENI and AWS copies it there                            -> skip
  *     otherwise                                                                        -> clone once
- *
- * The NodePort-range rules exist because the mirror filter does not copy TCP/UDP to a destination port in the
- * NodePort range: a node that receives a packet for one of its NodePorts may forward it to a third node after
- * DNAT+SNAT, where AWS copies it again under headers no rule can tell from any other packet a node sends. So such
- * a packet to a covered address is the receiver's: "to a NodePort-range port" is read on the headers it had on the
- * wire, at the receiver from the connection's tuple of its direction (kube-proxy has already rewritten the packet).
  *
  * "AWS copies it" is decided on the headers the packet has on the wire, after SNAT (the mirror filter sees those: a
  * SNAT source port may fall into the NodePort range), so such a packet is marked at -150 and decided by a second
@@ -171,8 +161,6 @@ export function renderRuleset(spec: RulesetSpec): string {
         ]
       : []),
     `\t\tip daddr @${SETS.sidecar4} counter name "${COUNTERS.skippedSidecar}" return`,
-    // Only a packet to a NodePort-range port pays the jump (and only with mirroring: the filter's NodePort rule).
-    ...(m ? [`\t\tmeta l4proto { 6, 17 } th dport ${np} jump nodeport_departure`] : []),
     // One compare per pattern (a wildcard is a prefix compare), then the devices found by kind.
     ...spec.uplinkPatterns.map((p) => `\t\tiifname ${JSON.stringify(p)} goto from_uplink`),
     `\t\tiifname @${SETS.uplinkDevices} goto from_uplink`,
@@ -180,16 +168,6 @@ export function renderRuleset(spec: RulesetSpec): string {
     `\t\tcounter name "${COUNTERS.selectedLocal}" goto clone`,
     "\t}",
     "\tchain from_uplink {",
-    // Arrived addressed to a NodePort-range port of a covered address: its sender left it to this node. The wire
-    // headers are the connection's tuple of the packet's direction (NAT rewrote the packet itself).
-    ...(m
-      ? (["original", "reply"] as const).flatMap((dir) =>
-          [SETS.covered4, SETS.coveredNets4].map(
-            (set) =>
-              `\t\tmeta l4proto { 6, 17 } ct direction ${dir} ct ${dir} proto-dst ${np} ct ${dir} ip daddr @${set} goto nodeport_arrival`,
-          ),
-        )
-      : []),
     `\t\tip saddr @${SETS.covered4} counter name "${COUNTERS.skippedCovered}" return`,
     `\t\tip saddr @${SETS.coveredNets4} counter name "${COUNTERS.skippedCovered}" return`,
   );
@@ -211,26 +189,7 @@ export function renderRuleset(spec: RulesetSpec): string {
     "\t}",
   );
   if (m) {
-    const leaves = (then: string): string[] => [
-      ...spec.uplinkPatterns.map((p) => `\t\toifname ${JSON.stringify(p)} ${then}`),
-      `\t\toifname @${SETS.uplinkDevices} ${then}`,
-    ];
     lines.push(
-      // To a NodePort-range port: leaving through an uplink to a covered address, the receiving node reports it
-      // (accept ends this hook's decision; nothing was marked).
-      "\tchain nodeport_departure {",
-      `\t\tip daddr @${SETS.covered4} goto nodeport_to_member`,
-      `\t\tip daddr @${SETS.coveredNets4} goto nodeport_to_member`,
-      "\t}",
-      "\tchain nodeport_to_member {",
-      ...leaves(`counter name "${COUNTERS.skippedCovered}" accept`),
-      "\t}",
-      // Its sender did not report it, whoever sent it, unless a sidecar did.
-      "\tchain nodeport_arrival {",
-      `\t\tip saddr @${SETS.sidecar4} counter name "${COUNTERS.skippedCovered}" return`,
-      `\t\toifname @${SETS.mirroredUplinks} goto defer_to_wire`,
-      `\t\tcounter name "${COUNTERS.selectedInbound}" goto clone`,
-      "\t}",
       "\tchain defer_to_wire {",
       `\t\tmeta mark set meta mark | ${mark}`,
       "\t}",
@@ -248,7 +207,6 @@ export function renderRuleset(spec: RulesetSpec): string {
         spec.mirrorAmazonDns ? `counter name "${COUNTERS.skippedMirrored}" return` : "goto mirror_gap",
       ).map((r) => `\t\t${r}`),
       `\t\tmeta l4proto { 6, 17 } th sport ${np} goto mirror_gap`,
-      `\t\tmeta l4proto { 6, 17 } th dport ${np} goto mirror_gap`,
       "\t\tip daddr @mirror_excluded goto mirror_gap",
       `\t\tcounter name "${COUNTERS.skippedMirrored}"`,
       "\t}",
