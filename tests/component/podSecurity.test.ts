@@ -18,6 +18,7 @@ import {
   AGENT_POD_SECURITY_LEVEL,
   type AgentManifestInputs,
 } from "../../components/agent/manifests";
+import { DEFAULT_METRICS_PORT } from "../../components/contract/agentEnv";
 import { DEFAULTS } from "../../components/defaults";
 import { withFargateSidecar, type FargateSidecarArgs } from "../../components/fargate";
 import { policyToEvaluate } from "../../harness/kube/podSecurity/api/policyToEvaluate";
@@ -39,7 +40,7 @@ const agentInputs: AgentManifestInputs = {
   tolerations: DEFAULTS.tolerations,
   resources: DEFAULTS.resources,
   priorityClassName: DEFAULTS.priorityClassName,
-  probes: { port: 9479, livenessPath: "/healthz", readinessPath: "/readyz" },
+  probes: { port: DEFAULT_METRICS_PORT, livenessPath: "/healthz", readinessPath: "/readyz" },
 };
 
 /** Every option that changes the DaemonSet, at once. */
