@@ -100,15 +100,6 @@ function account(ec2Principals?: string[]): FakeAwsAccount {
   };
 }
 
-function credentialProvidersInstalled(): boolean {
-  try {
-    require.resolve("@aws-sdk/credential-providers");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe("coverage command", function () {
   this.timeout(60000);
   let cluster: ServedCluster;
@@ -220,13 +211,6 @@ describe("coverage command", function () {
   }
 
   describe("credentials at the HTTP level", function () {
-    before(function () {
-      if (!credentialProvidersInstalled()) {
-        // The command loads it at run time; without the package these cases cannot run (package.json lists it).
-        this.skip();
-      }
-    });
-
     it("EC2 is called with the assumed role's key: profile -> role with external id -> chained role", async () => {
       fake = await startFakeAwsServer(account([READER]));
       stackFile({

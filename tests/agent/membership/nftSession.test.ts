@@ -53,9 +53,9 @@ describe("nft session (real nft in a network namespace)", function () {
   let dir: string;
 
   before(function () {
+    // Fails, never skips: scripts/install-test-deps.sh installs what this needs, and CI runs as root.
     if (blocked) {
-      console.log(`      skipped: ${blocked}`);
-      this.skip();
+      throw new Error(`the nft session tests ${blocked}`);
     }
     execFileSync("ip", ["netns", "add", ns]);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "nftsession-"));
