@@ -197,15 +197,16 @@ export class MembershipState {
       }
       return;
     }
-    const node = facts.nodeName === undefined ? undefined : this.entry(facts.nodeName);
     const flags = flagsOf(facts);
-    if (old && old.node === node && old.flags === flags && sameIps(old.ips, facts.ips)) {
+    if (old && old.nodeName === facts.nodeName && old.flags === flags && sameIps(old.ips, facts.ips)) {
       old.seen = this.generation.pods;
       return;
     }
     if (old) {
       this.removePod(old);
     }
+    // Looked up after the removal: removing the last pod of a node without a Node object forgets its entry.
+    const node = facts.nodeName === undefined ? undefined : this.entry(facts.nodeName);
     const record = new PodRecord(key, node, facts.ips, flags);
     record.seen = this.generation.pods;
     this.pods.set(key, record);

@@ -108,6 +108,16 @@ describe("membership state: changes for the kernel", () => {
     assert.deepStrictEqual(s.takeChanges(), { covered4: { add: [], delete: ["10.1.0.5"] } });
   });
 
+  it("an agent becoming Ready on a node without a Node object yet covers the pods that arrive there next", () => {
+    // Found by the property below: the agent's update removed its only pod of that node first, which forgot the
+    // node's entry, and the Ready agent was counted on the forgotten entry.
+    const s = fresh();
+    s.upsertPod(agentFact("agent-b", "node-b", "10.0.0.21", false));
+    s.upsertPod(agentFact("agent-b", "node-b", "10.0.0.21", true));
+    s.upsertPod(podFact("web", "node-b", "10.1.0.1"));
+    assert.ok(s.contents().covered4.includes("10.1.0.1"), JSON.stringify(s.contents()));
+  });
+
   it("add then delete within one batch cancel out", () => {
     const s = fresh();
     s.takeChanges();
