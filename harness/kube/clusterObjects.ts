@@ -20,6 +20,15 @@ const uidOf = (seed: string): string =>
     .digest("hex")
     .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 
+/**
+ * The tolerations the API server's DefaultTolerationSeconds admission plugin adds to every pod that does not set
+ * them (kubernetes `plugin/pkg/admission/defaulttolerationseconds`: 300 s for not-ready and unreachable).
+ */
+export const ADMISSION_DEFAULT_TOLERATIONS = [
+  { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+  { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+] as const;
+
 /** Address `index` of a /8 (skipping .0 and .255 in the last octet is not needed: pods get /32s). */
 export function addressInTen(block: number, index: number): string {
   return `10.${block + (index >>> 16)}.${(index >>> 8) & 255}.${index & 255}`;
@@ -309,20 +318,7 @@ export function makePod(o: PodOptions): KubeObject {
       ...(o.hostNetwork ? { hostNetwork: true } : {}),
       securityContext: {},
       schedulerName: "default-scheduler",
-      tolerations: [
-        {
-          key: "node.kubernetes.io/not-ready",
-          operator: "Exists",
-          effect: "NoExecute",
-          tolerationSeconds: 300,
-        },
-        {
-          key: "node.kubernetes.io/unreachable",
-          operator: "Exists",
-          effect: "NoExecute",
-          tolerationSeconds: 300,
-        },
-      ],
+      tolerations: [...ADMISSION_DEFAULT_TOLERATIONS],
       priority: 0,
       enableServiceLinks: true,
       preemptionPolicy: "PreemptLowerPriority",

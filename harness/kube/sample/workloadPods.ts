@@ -9,6 +9,7 @@
 import type { IPod } from "kubernetes-models/v1/Pod";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { PodObject } from "../../../components/coverage";
+import { ADMISSION_DEFAULT_TOLERATIONS } from "../clusterObjects";
 import type { SampleNode } from "./eksNodes";
 import { generatedName, templateHash, uidFor } from "./generatedNames";
 
@@ -156,21 +157,7 @@ export function workloadPod(spec: WorkloadPodSpec, seed: string): SamplePod {
         terminationMessagePath: "/dev/termination-log",
         terminationMessagePolicy: "File" as const,
       })),
-      tolerations: [
-        ...(spec.tolerations ?? []),
-        {
-          key: "node.kubernetes.io/not-ready",
-          operator: "Exists",
-          effect: "NoExecute",
-          tolerationSeconds: 300,
-        },
-        {
-          key: "node.kubernetes.io/unreachable",
-          operator: "Exists",
-          effect: "NoExecute",
-          tolerationSeconds: 300,
-        },
-      ],
+      tolerations: [...(spec.tolerations ?? []), ...ADMISSION_DEFAULT_TOLERATIONS],
     },
     status: {
       phase: "Running",
